@@ -95,7 +95,9 @@ class ErrorGroup(ReportError):
     """Several problems found by one stage, reported together."""
 
     def __init__(self, errors: Iterable[ReportError], summary: str | None = None) -> None:
-        self.errors = list(errors)
+        self.errors: list[ReportError] = []
+        for error in errors:
+            self.errors.extend(error.errors if isinstance(error, ErrorGroup) else [error])
         count = len(self.errors)
         summary = summary or f"{count} problem{'s' if count != 1 else ''} found"
         super().__init__(summary)

@@ -1,0 +1,6 @@
+"""Build the report: ``python build.py --help`` lists the options. All logic is in report/."""
+
+from report.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""The command line: parse options, run the pipeline, report progress and errors.
+
+Input: the arguments of ``python build.py`` (see ``--help``).
+Output: an exit status: 0 on success, 1 on a build error (printed as one readable message naming the
+file, line or row and what to do, without a traceback unless ``--debug``), 2 on a usage error.
+Progress is shown per stage and edition: with rich on a terminal, as plain log lines otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from .build import BuildOptions, BuildResult, build
+from .errors import ReportError
+from .i18n import LANGUAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("report")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python build.py",
+        description="Build «Économie sociale 2.0 : Cap vers le numérique» from its survey data "
+        "and content: French and English PDFs in dist/, with dist/manifest.json.",
+        epilog="Exit status: 0 success, 1 build error (the message names the file and line), "
+        "2 usage error.",
+    )
+    p.add_argument("--lang", choices=[*LANGUAGES, "all"], default="all",
+                   help="language to build (default: all)")
+    p.add_argument("--edition", choices=["screen", "print", "all"], default="screen",
+                   help="screen (tagged PDF/UA), print (PDF/X-4 with bleed and crop marks) or all "
+                   "(default: screen)")
+    p.add_argument("--theme", default="default", metavar="NAME",
+                   help="theme folder under themes/ (default: the house style)")
+    p.add_argument("--out", type=Path, default=ROOT / "dist", metavar="DIR",
+                   help="output folder (default: dist/)")
+    p.add_argument("--strict", action="store_true",
+                   help="fail on any WeasyPrint warning or unreadable resource")
+    p.add_argument("--check", action="store_true",
+                   help="validate every input and report every problem, without rendering PDFs")
+    p.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    verbosity = p.add_mutually_exclusive_group()
+    verbosity.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    verbosity.add_argument("--verbose", "-v", action="store_true",
+                           help="print every step and timing")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
+def _options(args: argparse.Namespace) -> BuildOptions:
+    languages = LANGUAGES if args.lang == "all" else (args.lang,)
+    editions = ("screen", "print") if args.edition == "all" else (args.edition,)
+    return BuildOptions(root=args.root.resolve(), out_dir=args.out.resolve(),
+                        languages=languages, editions=editions, theme=args.theme,
+                        strict=args.strict, check_only=args.check)
+
+
+def _summary(result: BuildResult, started: float) -> list[str]:
+    lines = []
+    for o in result.outputs:
+        lines.append(f"  {o.filename}: {o.pages} pages, {len(o.data) / 1e6:.1f} MB")
+    lines.append(f"built in {time.perf_counter() - started:.1f} s")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    interactive = sys.stderr.isatty() and not args.quiet
+    if interactive:
+        from rich.logging import RichHandler
+
+        handler: logging.Handler = RichHandler(show_path=False, show_time=False,
+                                               markup=False, rich_tracebacks=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+    logging.getLogger("weasyprint").setLevel(logging.ERROR if not args.verbose else logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+    def progress(stage: str, detail: str) -> None:
+        log.info("%-13s %s", stage, detail)
+
+    started = time.perf_counter()
+    try:
+        result = build(_options(args), progress)
+    except ReportError as exc:
+        if args.debug:
+            raise
+        print(f"{exc.kind}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written, the previous outputs are intact", file=sys.stderr)
+        return 130
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    if args.verbose:
+        for stage, seconds in result.timings.items():
+            log.debug("%-22s %6.2f s", stage, seconds)
+    if args.check:
+        log.info("check passed: every input is valid")
+        return 0
+    for line in _summary(result, started):
+        log.info("%s", line)
+    return 0

@@ -1,0 +1,202 @@
+"""Stage 5a, content: read the report's Markdown content files and check that both languages match.
+
+Input: the configuration (where ``data/content/<lang>/`` is, and the structure that names every
+file).
+Output: :class:`Content`, for each language the parsed pages (front matter + Markdown body, with the
+line where the body starts) and the case studies in their order. Nothing is rendered here.
+
+Checks, all reported at once: every file the structure names exists in every language; every file of
+one language has its twin in the other (the completeness check); front matter is valid YAML with the
+required keys; case studies give a known region and legal form; text is UTF-8 (a byte-order mark and
+CRLF line ends are accepted).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import Config
+from .errors import ContentError, ReportError, raise_if_any
+from .i18n import LANGUAGES
+
+REGIONS = ("montreal", "quebec", "est", "centre", "ouest")
+LEGAL_FORMS = ("coop", "npo")
+PAGE_KEYS = {"title", "short_title"}
+CASE_KEYS = {"title", "order", "sector", "region", "legal_form", "employees", "founded", "quote",
+             "quote_author", "short_title"}
+CASE_REQUIRED = CASE_KEYS - {"short_title"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One content file: its front matter and its Markdown body."""
+
+    id: str
+    lang: str
+    path: Path
+    meta: dict[str, Any]
+    body: str
+    body_line: int  # line number of the body's first line in the file
+
+    @property
+    def title(self) -> str:
+        return str(self.meta["title"])
+
+    @property
+    def short_title(self) -> str:
+        return str(self.meta.get("short_title") or self.meta["title"])
+
+
+@dataclass(frozen=True)
+class Content:
+    pages: dict[str, dict[str, Page]]  # lang → id → page
+    cases: dict[str, list[Page]] = field(default_factory=dict)  # lang → cases by order
+    files: tuple[Path, ...] = ()
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file (BOM and CRLF accepted); undecodable bytes name their line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ContentError("file not found", file=path) from None
+    except IsADirectoryError:
+        raise ContentError("expected a file, found a folder", file=path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ContentError("text is not valid UTF-8", file=path, line=line, column=column,
+                           value=raw[exc.start: exc.end], hint="save the file as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_page(path: Path, page_id: str, lang: str) -> Page:
+    """Split a content file into its YAML front matter and its Markdown body."""
+    text = read_text(path)
+    if not text.strip():
+        raise ContentError("file is empty", file=path, hint="add front matter and text")
+    if not text.startswith("---\n"):
+        raise ContentError("front matter missing", file=path, line=1,
+                           hint="start the file with a line '---', then 'title: …', then '---'")
+    end = text.find("\n---\n", 4)
+    if end == -1 and text.endswith("\n---"):
+        end = len(text) - 4
+    if end == -1:
+        raise ContentError("front matter is not closed", file=path, line=1,
+                           hint="close it with a line '---'")
+    header = text[4:end]
+    try:
+        meta = yaml.safe_load(header) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ContentError(f"invalid front matter: {getattr(exc, 'problem', exc)}", file=path,
+                           line=mark.line + 2 if mark else None,
+                           column=mark.column + 1 if mark else None) from None
+    if not isinstance(meta, dict):
+        raise ContentError("front matter must be key: value lines", file=path, line=2)
+    body_line = header.count("\n") + 3
+    body = text[end + 5:] if end + 5 <= len(text) else ""
+    return Page(page_id, lang, path, meta, body, body_line)
+
+
+def _check_keys(page: Page, allowed: set[str], required: set[str]) -> list[ReportError]:
+    errors: list[ReportError] = []
+    for key in page.meta:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            errors.append(ContentError("unknown front matter key", file=page.path, value=key,
+                                       hint=f"did you mean {close[0]!r}?" if close
+                                       else f"use {', '.join(sorted(allowed))}"))
+    for key in sorted(required - set(page.meta)):
+        errors.append(ContentError(f"front matter lacks {key!r}", file=page.path, line=2,
+                                   hint=f"add '{key}: …'"))
+    title = page.meta.get("title")
+    if "title" in page.meta and (not isinstance(title, str) or not title.strip()):
+        errors.append(ContentError("title must be text", file=page.path, value=title))
+    return errors
+
+
+def _check_case(page: Page) -> list[ReportError]:
+    errors = _check_keys(page, CASE_KEYS, CASE_REQUIRED)
+    meta = page.meta
+    if "region" in meta and meta["region"] not in REGIONS:
+        errors.append(ContentError("unknown region code", file=page.path, value=meta["region"],
+                                   hint=f"use one of {', '.join(REGIONS)}"))
+    if "legal_form" in meta and meta["legal_form"] not in LEGAL_FORMS:
+        errors.append(ContentError("unknown legal form", file=page.path,
+                                   value=meta["legal_form"], hint="use coop or npo"))
+    for key, low, high in (("order", 1, 999), ("employees", 0, 100000), ("founded", 1800, 2017)):
+        value = meta.get(key)
+        if key in meta and (not isinstance(value, int) or not low <= value <= high):
+            errors.append(ContentError(f"{key} must be a whole number from {low} to {high}",
+                                       file=page.path, value=value))
+    return errors
+
+
+def load_content(config: Config) -> Content:
+    """Read every content file of every language; check structure, twins and front matter."""
+    root = config.paths.content
+    errors: list[ReportError] = []
+    pages: dict[str, dict[str, Page]] = {}
+    cases: dict[str, list[Page]] = {}
+    files: list[Path] = []
+    wanted = config.structure.content_ids()
+    listing: dict[str, set[str]] = {}
+    for lang in LANGUAGES:
+        folder = root / lang
+        listing[lang] = {
+            p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.md")
+        } if folder.is_dir() else set()
+    for lang in LANGUAGES:
+        other = [o for o in LANGUAGES if o != lang]
+        for name in sorted(listing[lang]):
+            for o in other:
+                if name not in listing[o]:
+                    errors.append(ContentError(
+                        f"exists in {lang} but not in {o}", file=root / lang / f"{name}.md",
+                        hint=f"add its translation as {(root / o / name).as_posix()}.md",
+                    ))
+    for lang in config.languages:
+        pages[lang] = {}
+        for page_id in wanted:
+            path = root / lang / f"{page_id}.md"
+            if page_id not in listing[lang]:
+                errors.append(ContentError("content file named in structure.yaml is missing",
+                                           file=path, hint="write it or remove it from "
+                                           "data/structure.yaml"))
+                continue
+            try:
+                page = parse_page(path, page_id, lang)
+            except ContentError as exc:
+                errors.append(exc)
+                continue
+            errors += _check_keys(page, PAGE_KEYS, {"title"})
+            pages[lang][page_id] = page
+            files.append(path)
+        case_pages: list[Page] = []
+        for name in sorted(n for n in listing[lang] if n.startswith("cases/")):
+            path = root / lang / f"{name}.md"
+            try:
+                page = parse_page(path, name.replace("/", "-"), lang)
+            except ContentError as exc:
+                errors.append(exc)
+                continue
+            errors += _check_case(page)
+            case_pages.append(page)
+            files.append(path)
+        orders = [p.meta.get("order") for p in case_pages]
+        for page in case_pages:
+            if orders.count(page.meta.get("order")) > 1:
+                errors.append(ContentError("two case studies have the same order", file=page.path,
+                                           value=page.meta.get("order")))
+        cases[lang] = sorted(case_pages, key=lambda p: (str(type(p.meta.get("order"))),
+                                                        p.meta.get("order") or 0))
+    raise_if_any(errors, "the content has problems")
+    return Content(pages, cases, tuple(files))

@@ -1,0 +1,167 @@
+"""Stage 6, templates: lay out one language's document as HTML with Jinja2.
+
+Input: a :class:`~report.document.Document`, the configuration, the theme and the edition.
+Output: one HTML string, the whole report (cover, colophon, partners, front matter, contents, lists of
+figures and tables, chapters, appendices, data tables) ready for the PDF engine.
+
+The environment is strict: a variable missing from the context raises (``StrictUndefined``) and every
+value is escaped (``autoescape``) unless it is HTML the pipeline made itself (the sanitised content and
+the charts' SVG), which is marked safe explicitly. The template context is built in one function,
+:func:`template_context`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, TypedDict
+
+import jinja2
+from markupsafe import Markup
+
+from .config import Config
+from .document import Document, ExhibitPlacement
+from .errors import RenderError
+from .i18n import Formatter, typography
+from .theme import Theme
+
+EXHIBIT_SLOT = re.compile("\ue002([^\ue003]+)\ue003")
+REGION_LABELS = {
+    "fr": {"montreal": "RMR de Montréal", "quebec": "RMR de Québec", "est": "Est du Québec",
+           "centre": "Centre du Québec", "ouest": "Ouest du Québec"},
+    "en": {"montreal": "Montréal CMA", "quebec": "Québec City CMA", "est": "Eastern Québec",
+           "centre": "Central Québec", "ouest": "Western Québec"},
+}
+
+
+class TemplateContext(TypedDict):
+    lang: str
+    edition: str
+    document: Document
+    s: Any
+    title: str
+    title_html: Markup
+    subtitle: str
+    keywords: str
+    publisher: str
+    direction: str
+    authors: tuple[str, ...]
+    date_iso: str
+    date_long: str
+    month: str
+    year: int
+    isbn: str
+    deposit_lines: list[str]
+    partners: list[dict[str, Any]]
+    theme: Theme
+    theme_css: Markup
+    theme_label: str
+    cover_line: str
+    stylesheets: list[str]
+    data_tables_letter: str
+    number: Any
+    region_label: Any
+    legal_form_label: Any
+
+
+class _StringsView:
+    """Lets templates write ``s.toc`` for ``strings["toc"]`` (missing keys still raise)."""
+
+    def __init__(self, strings: Any) -> None:
+        self._strings = strings
+
+    def __getattr__(self, key: str) -> str:
+        return self._strings[key]
+
+
+def make_environment(templates: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def template_context(config: Config, document: Document, theme: Theme, edition: str,
+                     stylesheets: list[str]) -> TemplateContext:
+    """Everything the templates may use, for one language and edition."""
+    lang = document.lang
+    fmt = Formatter(lang)
+    strings = document.strings
+    title = config.title[lang]
+    # On the cover the title breaks after its colon: «Économie sociale 2.0 :» / «Cap vers…»
+    head, _sep, tail = typography(title, lang).partition(":")
+    title_html = (Markup("{}:<br>{}").format(head, tail.strip()) if tail else Markup.escape(title))
+    logos = {}
+    for partner in config.partners:
+        logo = theme.folder / "logos" / f"{partner.id}.svg"
+        logos[partner.id] = logo.as_uri() if logo.is_file() else None
+    legal = {"fr": {"coop": "Coopérative", "npo": "Organisme à but non lucratif (OBNL)"},
+             "en": {"coop": "Cooperative", "npo": "Non-profit organization"}}
+    return TemplateContext(
+        lang=lang,
+        edition=edition,
+        document=document,
+        s=_StringsView(strings),
+        title=typography(title, lang),
+        title_html=title_html,
+        subtitle=typography(config.subtitle[lang], lang),
+        keywords=config.keywords[lang],
+        publisher=config.publisher,
+        direction=config.direction,
+        authors=config.authors,
+        date_iso=config.date.isoformat(),
+        date_long=fmt.date(config.date),
+        month=fmt.date(config.date, "month").capitalize(),
+        year=config.date.year,
+        isbn=config.isbn[lang],
+        deposit_lines=strings.format("colophon_deposit_text", year=config.date.year).split("\n"),
+        partners=[{"id": p.id, "role": p.role, "name": typography(p.name[lang], lang),
+                   "logo": logos[p.id]} for p in config.partners],
+        theme=theme,
+        theme_css=Markup(theme.css()),
+        theme_label=theme.label.get(lang, theme.name),
+        cover_line=typography(theme.cover_line.get(lang, ""), lang),
+        stylesheets=stylesheets,
+        data_tables_letter=chr(ord("A") + len(document.appendices)),
+        number=fmt.number,
+        region_label=lambda code: REGION_LABELS[lang][code],
+        legal_form_label=lambda code: legal[lang][code],
+    )
+
+
+def render_html(config: Config, document: Document, theme: Theme, edition: str,
+                stylesheets: list[str]) -> str:
+    """Render the whole report of one language and edition as an HTML string."""
+    env = make_environment(config.paths.templates)
+    context = template_context(config, document, theme, edition, stylesheets)
+    placements: dict[str, ExhibitPlacement] = {
+        p.id: p for p in [*document.figures, *document.tables]
+    }
+    figure_tpl = env.get_template("partials/figure.html")
+    table_tpl = env.get_template("partials/table.html")
+
+    def render_exhibit(match: re.Match[str]) -> str:
+        item = placements[match.group(1)]
+        if item.family == "figure":
+            return figure_tpl.render(**context, item=item)
+        return table_tpl.render(**context, data=item.data, caption_label=item.label,
+                                table_id=item.id)
+
+    def exhibits(section_html: str) -> Markup:
+        # The section's HTML was made and sanitised by the content stage: it is safe.
+        return Markup(EXHIBIT_SLOT.sub(render_exhibit, section_html))
+
+    env.filters["exhibits"] = exhibits
+    try:
+        return env.get_template("base.html").render(**context)
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"template variable missing: {exc.message}",
+                          file=config.paths.templates,
+                          hint="add it to report/templates.py template_context()") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"template syntax error: {exc.message}", file=exc.filename,
+                          line=exc.lineno) from None
