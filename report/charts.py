@@ -30,7 +30,7 @@ D3_LOCALES: dict[str, dict[str, Any]] = {
            "percent": "\u00a0%"},
     "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
 }
-WIDTH = 430  # px (1/96 in): the plot area; labels add to it
+WIDTH = 400  # px (1/96 in): the plot area; labels add to it
 BAR = 17  # px per bar
 _registered: set[str] = set()
 
@@ -78,7 +78,7 @@ def build_spec(data: ExhibitData, style: ChartStyle) -> dict[str, Any]:
     n_bars = len(records)
     height = BAR * n_bars + (6 * len(rows) if multi else 0)
     y = alt.Y("row:N", sort=rows, title=None,
-              axis=alt.Axis(labelLimit=210, labelFontSize=11.5, labelColor=style.text,
+              axis=alt.Axis(labelLimit=250, labelFontSize=11.5, labelColor=style.text,
                             ticks=False, domain=False, labelPadding=6))
     x = alt.X("value:Q", title=None, scale=alt.Scale(domain=[0, 1]),
               axis=alt.Axis(format="%", tickCount=5, labelFontSize=10, labelColor=style.muted,

@@ -705,7 +705,9 @@ def _frictionless_errors(table: _Table, schema: Any, file: Path) -> list[ReportE
                         "values must be unique")
             else:
                 msg, hint = f"{etype}: {e.note}", None
-            errors.append(DataError(msg, file=file, line=row, column=column, value=cell, hint=hint))
+            value = None if msg == "missing required answer" else cell
+            errors.append(DataError(msg, file=file, line=row, column=column, value=value,
+                                    hint=hint))
     return errors
 
 
@@ -789,6 +791,11 @@ def _codebook_row_errors(table: _Table, codebook: Codebook, file: Path) -> list[
                     continue
                 low, high = bounds[code]
                 number = int(raw)
+                src_low, src_high = codebook.range(derived["from"])
+                if (src_low is not None and number < src_low) or (
+                    src_high is not None and number > src_high
+                ):
+                    continue  # reported as out of range
                 if number < (low if low is not None else number) or number > (
                     high if high is not None else number
                 ):
@@ -959,7 +966,8 @@ def load_survey(survey_dir: Path) -> Survey:
             errors.append(DataError("no respondents: the file has only a header",
                                     file=paths["responses"]))
 
-    errors = _dedupe(errors)
+    order = {str(p): i for i, p in enumerate(paths.values())}
+    errors = sorted(_dedupe(errors), key=lambda e: (order.get(e.file or "", -1), e.line or 0))
     raise_if_any(errors, f"{len(errors)} problems in the survey data ({survey_dir})")
     assert codebook is not None and margins is not None and table is not None
     return Survey(

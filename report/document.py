@@ -57,6 +57,7 @@ class ExhibitPlacement:
     label: str  # «Figure 1.3»
     data: ExhibitData
     chart: Chart | None = None
+    ref: str = ""  # «figure 1.3» as a reference in running text
 
 
 @dataclass
@@ -201,7 +202,8 @@ class _Resolver:
         family, number = self.numbering[key]
         word = self.strings[family]
         placement = ExhibitPlacement(key, family, number, f"{word}\u00a0{number}",
-                                     self.exhibits[key], self.charts.get(key))
+                                     self.exhibits[key], self.charts.get(key),
+                                     f"{self.strings[family + '_ref']}\u00a0{number}")
         self.placed[key] = placement
         return f"\ue002{key}\ue003"  # replaced by the template's rendering of the exhibit
 

@@ -234,9 +234,12 @@ def rake_weights(frame: pd.DataFrame, margins: Margins, trim: tuple[float, float
 # --------------------------------------------------------------------------- statistics
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Statistics:
-    """Weighted estimates of the survey, queried by variable, level and subgroup."""
+    """Weighted estimates of the survey, queried by variable, level and subgroup.
+
+    Frozen; compared and hashed by identity (it holds pandas objects and a per-query cache).
+    """
 
     codebook: Codebook
     design: Design

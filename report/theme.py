@@ -75,8 +75,10 @@ class Theme:
         tokens = [f"  --color-{k.replace('_', '-')}: {v};" for k, v in self.colors.items()]
         tokens += [f"  --chart-{i + 1}: {c};" for i, c in enumerate(self.chart_colors)]
         tokens += [
-            f"  --font-body: {self.body_font!r}, serif;",
-            f"  --font-heading: {self.heading_font!r}, sans-serif;",
+            # No generic fallback: a glyph missing from one vendored face is drawn with the
+            # other (▲ ▼ ☐ are in the heading face), never with a system font.
+            f"  --font-body: {self.body_font!r}, {self.heading_font!r};",
+            f"  --font-heading: {self.heading_font!r}, {self.body_font!r};",
         ]
         return "\n".join(rules) + "\n:root {\n" + "\n".join(tokens) + "\n}\n" + self.overrides_css
 
@@ -91,11 +93,11 @@ def _faces(folder: Path, errors: list[ReportError], theme_file: Path) -> list[Fo
         if path.suffix.lower() not in FONT_SUFFIXES:
             continue
         try:
-            font = TTFont(path, lazy=True)
-            name = font["name"]
-            family = name.getDebugName(16) or name.getDebugName(1)
-            weight = int(font["OS/2"].usWeightClass)
-            italic = bool(font["OS/2"].fsSelection & 1) or bool(font["head"].macStyle & 2)
+            with TTFont(path, lazy=True) as font:
+                name = font["name"]
+                family = name.getDebugName(16) or name.getDebugName(1)
+                weight = int(font["OS/2"].usWeightClass)
+                italic = bool(font["OS/2"].fsSelection & 1) or bool(font["head"].macStyle & 2)
         except Exception as exc:  # a corrupt font file
             errors.append(ThemeError(f"unreadable font file: {exc}", file=path))
             continue

@@ -76,7 +76,7 @@ BINARY = {
     "website_mobile": (None, 0.5, 0.0, 1.0, "website_info"),
     "website_transactional": (None, 0.5, 0.7, 0.8, "website_info"),
     "social_networks": (None, 0.1, -0.1, 0.8, None),
-    "online_donations": (0.18, 0.3, -1.0, 0.8, None),
+    "online_donations": (0.18, 0.3, -1.5, 0.8, None),
     "enewsletter": (0.42, 0.5, 0.0, 0.9, None),
     "member_consultation": (0.31, 0.3, 0.3, 0.9, None),
     "virtual_assembly": (0.12, 0.5, 0.2, 1.0, None),

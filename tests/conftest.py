@@ -1,0 +1,55 @@
+"""Shared fixtures: the real report is built once per test run and read by many tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Built:
+    out: Path
+    manifest: dict
+    result: object
+
+    def pdf(self, lang: str, edition: str = "screen") -> Path:
+        entry = next(e for e in self.manifest["outputs"]
+                     if e["lang"] == lang and e["edition"] == edition)
+        return self.out / entry["path"]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Build both languages of the screen edition, strictly, into a temporary folder."""
+    from report.build import BuildOptions, build
+
+    out = tmp_path_factory.mktemp("dist")
+    result = build(BuildOptions(root=ROOT, out_dir=out, languages=("fr", "en"),
+                                editions=("screen",), strict=True))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return Built(out, manifest, result)
+
+
+@pytest.fixture(scope="session")
+def pdf_text(built: Built) -> dict[str, list[str]]:
+    """The text of every page of each language's PDF."""
+    from pypdf import PdfReader
+
+    return {lang: [page.extract_text() for page in PdfReader(built.pdf(lang)).pages]
+            for lang in ("fr", "en")}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A throwaway copy of the project's inputs (not its fonts), for fault tests."""
+    for name in ("data", "templates", "styles", "themes"):
+        shutil.copytree(ROOT / name, tmp_path / name,
+                        ignore=shutil.ignore_patterns("*.ttf", "*.otf") if name != "styles"
+                        else None)
+    return tmp_path
