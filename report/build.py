@@ -105,7 +105,8 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
 
     documents: dict[str, Document] = {}
     for lang in config.languages:
-        progress("charts", f"{lang}: drawing {sum(1 for d in exhibits[lang].values() if d.family == 'figure')} figures")
+        figures = sum(1 for d in exhibits[lang].values() if d.family == "figure")
+        progress("charts", f"{lang}: drawing {figures} figures")
         charts = render_charts(exhibits[lang], theme, lang)
         step(f"charts {lang}")
         progress("document", f"{lang}: assembling")

@@ -101,7 +101,7 @@ def parse_page(path: Path, page_id: str, lang: str) -> Page:
                            column=mark.column + 1 if mark else None) from None
     if not isinstance(meta, dict):
         raise ContentError("front matter must be key: value lines", file=path, line=2)
-    body_line = header.count("\n") + 3
+    body_line = header.count("\n") + 4
     body = text[end + 5:] if end + 5 <= len(text) else ""
     return Page(page_id, lang, path, meta, body, body_line)
 

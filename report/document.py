@@ -99,14 +99,16 @@ class _Resolver:
         try:
             handler = getattr(self, f"_code_{code.name}", None)
             if code.name not in INLINE_CODES or handler is None:
-                close = difflib.get_close_matches(code.name, INLINE_CODES + ("figure", "table"), 1)
+                close = difflib.get_close_matches(code.name, (*INLINE_CODES, "figure", "table"), 1)
                 raise code.error(f"unknown shortcode {code.name!r}",
                                  hint=f"did you mean {close[0]!r}?" if close else
                                  "use stat, ref, fact, design, figure or table")
             return handler(code)
         except ReportError as exc:
-            if exc.file is None:
-                exc = ContentError(exc.message, file=code.file, line=code.line, value=code.text,
+            if exc.file != str(code.file):  # e.g. the codebook's «unknown variable»: point at
+                # the shortcode the author wrote, which is what needs fixing
+                detail = f"{exc.message} {exc.value!r}" if exc.value is not None else exc.message
+                exc = ContentError(detail, file=code.file, line=code.line, value=code.text,
                                    hint=exc.hint)
             self.errors.append(exc)
             return html.escape(code.text)

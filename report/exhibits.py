@@ -87,7 +87,7 @@ def load_definitions(path: Path, family: str, codebook: Any) -> dict[str, Exhibi
     except FileNotFoundError:
         raise ContentError(f"{family} definitions not found", file=path) from None
     try:
-        raw = yaml.load(text, Loader=_LineLoader) or []  # noqa: S506 (SafeLoader subclass)
+        raw = yaml.load(text, Loader=_LineLoader) or []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ContentError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=path,
@@ -231,16 +231,25 @@ def compute_exhibit(defn: ExhibitDef, stats: Any, lang: str, strings: Strings) -
         notes.append(strings["exhibit.note_suppressed"])
     if cb.type(first) == "multiple":
         notes.append(strings["exhibit.note_multiple"])
-    published = [cb.published(_base_variable(v, cb)) for v in defn.variables]
-    if all(p for p in published) and defn.by is None:
-        sources = sorted({str(p.get("source")) for p in published if p})
-        source = strings.format("exhibit.source_published", sources="; ".join(sources))
-    else:
-        source = strings["exhibit.source_illustrative"]
+    source = _source_note(defn, cb, lang, strings)
     caption = defn.caption[lang]
     alt = _alt_text(caption, rows, series, cells, strings)
     return ExhibitData(defn.id, defn.family, defn.kind, caption, tuple(rows), tuple(series),
                        cells, bases, base_note, tuple(notes), source, alt)
+
+
+def _source_note(defn: ExhibitDef, cb: Any, lang: str, strings: Strings) -> str:
+    """Say which values are published 2017 figures and which are illustrative."""
+    published = {v: cb.published(_base_variable(v, cb)) for v in defn.variables}
+    if defn.by is not None or not any(published.values()):
+        return strings["exhibit.source_illustrative"]
+    sources = "; ".join(sorted({str(p.get("source")) for p in published.values() if p}))
+    if all(published.values()):
+        return strings.format("exhibit.source_published", sources=sources)
+    labels = [_label(cb, v, lang) for v, p in published.items() if p]
+    if lang == "fr":  # mid-sentence: «suite bureautique», but «ERP» stays as it is
+        labels = [w[0].lower() + w[1:] if w[1:2].islower() else w for w in labels]
+    return strings.format("exhibit.source_mixed", sources=sources, labels=", ".join(labels))
 
 
 def _alt_text(caption: str, rows: list[str], series: list[str],

@@ -69,8 +69,8 @@ class Theme:
         rules = []
         for face in self.faces:
             rules.append(
-                "@font-face { font-family: %r; src: url(%r); font-weight: %d; font-style: %s; }"
-                % (face.family, face.path.as_uri(), face.weight, face.style)
+                f"@font-face {{ font-family: {face.family!r}; src: url({face.path.as_uri()!r}); "
+                f"font-weight: {face.weight}; font-style: {face.style}; }}"
             )
         tokens = [f"  --color-{k.replace('_', '-')}: {v};" for k, v in self.colors.items()]
         tokens += [f"  --chart-{i + 1}: {c};" for i, c in enumerate(self.chart_colors)]

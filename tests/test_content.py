@@ -1,0 +1,140 @@
+"""Content of both languages: same structure, clean numbers, every case and exhibit in place."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from report.config import load_config
+from report.content import load_content
+from report.errors import ContentError, ReportError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def documents(built):
+    """The documents assembled during the session build (one per language)."""
+    from report.build import BuildOptions, build
+
+    del built  # the build has run; assemble again without rendering (cheap)
+    from report.charts import Chart
+    from report.content import load_content as _load
+    from report.data import load_survey
+    from report.document import build_document
+    from report.exhibits import compute_exhibits, load_definitions
+    from report.statistics import compute_statistics
+
+    config = load_config(ROOT)
+    stats = compute_statistics(load_survey(config.paths.survey))
+    defs = {**load_definitions(config.paths.figures, "figure", stats.codebook),
+            **load_definitions(config.paths.tables, "table", stats.codebook)}
+    exhibits = compute_exhibits(defs, stats, config.strings)
+    content = _load(config)
+    charts = {k: Chart(k, "<svg/>", 1, 1, "") for k in defs}
+    del BuildOptions, build
+    return {lang: build_document(config, content, lang, stats, exhibits[lang], charts)
+            for lang in ("fr", "en")}
+
+
+def _outline(document):
+    sections = [(s.kind, s.number) for s in document.front]
+    for chapter in document.chapters:
+        sections.append((chapter.opener.kind, chapter.opener.number))
+        sections += [(s.kind, s.number) for s in chapter.sections]
+    sections += [(s.kind, s.number) for s in document.appendices]
+    return sections
+
+
+def test_both_languages_have_the_same_structure(documents):
+    fr, en = documents["fr"], documents["en"]
+    assert _outline(fr) == _outline(en)
+    assert [(f.id, f.number) for f in fr.figures] == [(f.id, f.number) for f in en.figures]
+    assert [(t.id, t.number) for t in fr.tables] == [(t.id, t.number) for t in en.tables]
+    assert len(fr.figures) >= 10 and len(fr.tables) >= 5
+
+
+def test_thirteen_cases_render_with_their_profile(documents, pdf_text):
+    for lang, document in documents.items():
+        cases = [s for c in document.chapters for s in c.sections if s.kind == "case"]
+        assert len(cases) == 13
+        assert [c.meta["order"] for c in cases] == list(range(1, 14))
+        text = " ".join(pdf_text[lang])
+        for case in cases:
+            assert case.html.count("<h4") == 4, case.id
+            assert case.title.split()[0] in text
+
+
+def test_same_shortcodes_in_both_languages():
+    pattern = re.compile(r"\{\{\s*([a-z_]+)\s+([^}]*)\}\}")
+    for fr_file in sorted((ROOT / "data" / "content" / "fr").rglob("*.md")):
+        en_file = ROOT / "data" / "content" / "en" / fr_file.relative_to(
+            ROOT / "data" / "content" / "fr")
+        fr_codes = sorted(pattern.findall(fr_file.read_text("utf-8")))
+        en_codes = sorted(pattern.findall(en_file.read_text("utf-8")))
+        assert fr_codes == en_codes, fr_file.name
+
+
+BAD_FRENCH = [
+    (re.compile(r"\d%"), "percent without its space"),
+    (re.compile(r"\d\.\d"), "decimal point"),
+    (re.compile(r"\d,\d{3}\b"), "comma as thousands separator"),
+    (re.compile(r"\$\s?\d"), "dollar sign before the amount"),
+]
+
+
+def test_no_badly_formatted_number_in_french(documents):
+    """Prose, tables and notes of the French edition: no «71%», «12.5», «1,200» or «$5»."""
+    document = documents["fr"]
+    parts = [s.html for s in document.front]
+    for chapter in document.chapters:
+        parts += [chapter.opener.html, *(s.html for s in chapter.sections)]
+    parts += [s.html for s in document.appendices]
+    for item in [*document.figures, *document.tables]:
+        data = item.data
+        parts += [c.text for row in data.cells for c in row]
+        parts += [data.base_note, data.source, *data.notes, data.alt]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(
+        r'<a class="xref"[^>]*>.*?</a>', " ", "\n".join(parts))))
+    text = re.sub(r"\b2\.0\b", "", text)  # «Économie sociale 2.0», «PME 2.0»
+    assert "94\u00a0%" in text
+    for pattern, what in BAD_FRENCH:
+        found = pattern.findall(text)
+        assert not found, f"{what}: {found[:5]}"
+
+
+def test_every_exhibit_is_referred_to(documents):
+    for document in documents.values():
+        html = "".join(s.html for c in document.chapters for s in [c.opener, *c.sections])
+        for item in [*document.figures, *document.tables]:
+            assert f'href="#{item.id}"' in html, item.id
+
+
+def test_missing_translation_of_a_content_file_fails(project):
+    (project / "data" / "content" / "en" / "conclusion.md").unlink()
+    (project / "data" / "content" / "fr" / "cases" / "extra.md").write_text(
+        "---\ntitle: X\n---\n", "utf-8")
+    with pytest.raises(ReportError) as info:
+        load_content(load_config(project))
+    message = str(info.value)
+    assert "conclusion.md" in message and "exists in fr but not in en" in message
+    assert "extra.md" in message
+
+
+def test_bad_front_matter_names_file_and_line(project):
+    page = project / "data" / "content" / "fr" / "uses.md"
+    page.write_text("---\ntitle: [unclosed\n---\nText\n", "utf-8")
+    with pytest.raises(ContentError) as info:
+        load_content(load_config(project))
+    assert info.value.file.endswith("uses.md") and info.value.line == 2
+
+
+def test_bom_and_crlf_are_accepted(project):
+    page = project / "data" / "content" / "fr" / "uses.md"
+    text = page.read_text("utf-8")
+    page.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    content = load_content(load_config(project))
+    assert content.pages["fr"]["uses"].title
