@@ -1,34 +1,38 @@
 """The whole pipeline, stage by stage: from the project folder to PDFs and their manifest.
 
-Input: :class:`BuildOptions` (project root, output folder, languages, editions, theme, strictness).
-Output: a :class:`BuildResult` listing what was written. Everything is read, validated and rendered
-in memory first; files are written only at the end, atomically, so a failed build writes nothing.
+Input: :class:`BuildOptions` (project root, output folder, languages, editions, theme, strictness,
+cache folder, number of worker processes).
+Output: a :class:`BuildResult` listing what was written and what was laid out anew. Everything is
+read, validated and rendered in memory first; files are written only at the end, atomically, so a
+failed or interrupted build writes nothing and leaves the previous PDFs untouched.
 
-    configuration → data → statistics → exhibits → charts → content → document → HTML → PDF → output
+    configuration → data → statistics → exhibits → content
+        → per language, in parallel processes: charts → document → HTML → PDF
+        → bilingual edition → output
+
+Nothing unchanged is redone (see :mod:`report.cache`): a build whose inputs have not changed returns
+at once; otherwise charts and PDFs are reused when their own inputs are unchanged.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import multiprocessing
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .charts import Chart, render_chart
-from .config import Config, load_config
-from .content import Content, load_content
-from .data import load_survey
-from .document import Document, build_document
-from .exhibits import ExhibitData, compute_exhibits, load_definitions
-from .i18n import LANGUAGES
+from . import cache as cachelib
+from .errors import raise_if_any
 from .output import Output, write_outputs
-from .pdf import render_pdf
-from .statistics import Statistics, compute_statistics
-from .templates import render_html
-from .theme import Theme, load_theme
+
+LANGUAGES = ("fr", "en")  # as in report.i18n, which this module does not import (no-op builds stay fast)
 
 Progress = Callable[[str, str], None]
+LANG_EDITIONS = ("screen", "print")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class BuildOptions:
     theme: str = "default"
     strict: bool = False
     check_only: bool = False
+    cache_dir: Path | None = None  # None: no cache
+    workers: int = 2
 
 
 @dataclass
@@ -48,90 +54,255 @@ class BuildResult:
     manifest: Path | None = None
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    rendered: list[str] = field(default_factory=list)  # editions laid out by the engine
+    reused: list[str] = field(default_factory=list)  # editions taken from the cache
+    up_to_date: bool = False
+
+
+@dataclass
+class _Inputs:
+    """Everything validated before any rendering: what a language worker needs."""
+
+    config: Any
+    theme: Any
+    stats: Any
+    exhibits: dict[str, dict[str, Any]]
+    content: Any
+
+
+@dataclass
+class _Edition:
+    lang: str
+    edition: str
+    data: bytes
+    pages: int
+    warnings: tuple[str, ...]
+    rendered: bool
 
 
 def _quiet(stage: str, detail: str) -> None:
     """The default progress callback: say nothing."""
 
 
-def output_name(config: Config, lang: str, edition: str, theme: str) -> str:
+def output_name(config: Any, lang: str, edition: str, theme: str) -> str:
     suffix = "" if theme == "default" else f"-{theme}"
-    return f"{config.output_names[lang]}-{edition}{suffix}.pdf"
+    name = config.output_names[lang] if lang in config.output_names else \
+        f"{config.output_names['fr']}-bilingue"
+    return f"{name}-{edition}{suffix}.pdf" if edition != "bilingual" else f"{name}{suffix}.pdf"
 
 
-def render_charts(exhibits: dict[str, ExhibitData], theme: Theme, lang: str) -> dict[str, Chart]:
-    """Draw every figure of one language (tables are drawn by the templates)."""
-    style = theme.chart_style()
-    return {key: render_chart(data, style, lang) for key, data in exhibits.items()
-            if data.family == "figure"}
-
-
-def stylesheets(config: Config, edition: str) -> list[str]:
-    sheets = [config.paths.styles / "report.css", config.paths.styles / f"{edition}.css"]
+def stylesheets(config: Any, edition: str) -> list[str]:
+    sheets = [config.paths.styles / "report.css"]
+    if edition == "bilingual":
+        sheets += [config.paths.styles / "screen.css", config.paths.styles / "bilingual.css"]
+    else:
+        sheets.append(config.paths.styles / f"{edition}.css")
     return [s.as_uri() for s in sheets if s.is_file()]
 
 
-def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
-    """Build the report: the table of contents of the pipeline."""
-    result = BuildResult()
-    clock = time.perf_counter()
+# -- stages -----------------------------------------------------------------------------------
+def validate_inputs(options: BuildOptions, progress: Progress) -> _Inputs:
+    """Configuration, data, statistics, exhibits and content: read and check everything."""
+    from .config import load_config
+    from .content import load_content
+    from .data import load_survey
+    from .exhibits import compute_exhibits, load_definitions
+    from .statistics import compute_statistics
+    from .theme import load_theme
 
-    def step(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        result.timings[name] = now - clock
-        clock = now
-
-    progress("configuration", "reading data/report.toml")
-    config = load_config(options.root, languages=options.languages, editions=options.editions,
+    progress("configuration", "reading data/report.toml and the theme")
+    languages = LANGUAGES if "bilingual" in options.editions else options.languages
+    config = load_config(options.root, languages=languages, editions=options.editions,
                          theme=options.theme)
     theme = load_theme(config.paths, options.theme)
-    step("configuration")
-
     progress("data", "validating the survey")
     survey = load_survey(config.paths.survey)
-    step("data")
-
     progress("statistics", "weighting and estimating")
-    stats: Statistics = compute_statistics(survey)
+    stats = compute_statistics(survey)
     definitions = {**load_definitions(config.paths.figures, "figure", stats.codebook),
                    **load_definitions(config.paths.tables, "table", stats.codebook)}
     exhibits = compute_exhibits(definitions, stats, config.strings)
-    step("statistics")
-
     progress("content", "reading Markdown in every language")
-    content: Content = load_content(config)
-    step("content")
+    content = load_content(config)
+    return _Inputs(config, theme, stats, exhibits, content)
 
-    documents: dict[str, Document] = {}
-    for lang in config.languages:
-        figures = sum(1 for d in exhibits[lang].values() if d.family == "figure")
-        progress("charts", f"{lang}: drawing {figures} figures")
-        charts = render_charts(exhibits[lang], theme, lang)
-        step(f"charts {lang}")
-        progress("document", f"{lang}: assembling")
-        documents[lang] = build_document(config, content, lang, stats, exhibits[lang], charts)
-        step(f"document {lang}")
-    if options.check_only:
-        return result
 
+def render_charts(inputs: _Inputs, lang: str, cache: cachelib.Cache) -> dict[str, Any]:
+    """Draw every figure of one language, reusing cached SVG when the spec is unchanged."""
+    from .charts import Chart, render_chart, spec_key
+
+    style = inputs.theme.chart_style()
+    fonts = cachelib.hash_files((p for p in style.font_dir.iterdir() if p.is_file()),
+                                style.font_dir)
+    charts: dict[str, Chart] = {}
+    for key, data in inputs.exhibits[lang].items():
+        if data.family != "figure":
+            continue
+        name = cachelib.key("chart", spec_key(data, style, lang), fonts)
+        cached = cache.get_json("charts", name)
+        if cached is not None:
+            charts[key] = Chart(**cached)
+            continue
+        chart = render_chart(data, style, lang)
+        cache.put_json("charts", name, chart.__dict__)
+        charts[key] = chart
+    return charts
+
+
+def assemble(inputs: _Inputs, lang: str, charts: dict[str, Any]) -> Any:
+    """The document of one language: content, statistics and charts resolved into HTML parts."""
+    from .document import build_document
+
+    return build_document(inputs.config, inputs.content, lang, inputs.stats,
+                          inputs.exhibits[lang], charts)
+
+
+def lay_out(inputs: _Inputs, options: BuildOptions, lang: str, edition: str, html: str,
+            cache: cachelib.Cache) -> _Edition:
+    """The PDF of one edition: from the cache when its HTML and styles are unchanged."""
+    from .pdf import render_pdf
+
+    config, theme = inputs.config, inputs.theme
+    folders = {config.paths.styles, theme.folder, *theme.font_dirs}
+    assets = cachelib.hash_files(
+        {p for folder in folders for p in folder.rglob("*") if p.is_file()}, config.paths.root)
+    name = cachelib.key("pdf", edition, str(options.strict), config.page_size, html, assets)
+    meta = cache.get_json("pdf-meta", name)
+    data = cache.get("pdf", name) if meta is not None else None
+    if meta is not None and data is not None:
+        return _Edition(lang, edition, data, int(meta["pages"]), tuple(meta["warnings"]), False)
     epoch = int(_dt.datetime.combine(config.date, _dt.time(12), _dt.UTC).timestamp())
     roots = (config.paths.styles, config.paths.templates, theme.folder, *theme.font_dirs)
-    for lang in config.languages:
-        for edition in config.editions:
-            progress("pdf", f"{lang} {edition}: laying out")
-            html = render_html(config, documents[lang], theme, edition,
-                               stylesheets(config, edition))
-            rendered = render_pdf(html, base_url=config.paths.root, roots=roots,
-                                  edition=edition, title=f"{lang} {edition}", epoch=epoch,
-                                  strict=options.strict)
-            result.warnings += [f"{lang} {edition}: {w}" for w in rendered.warnings]
-            result.outputs.append(Output(lang, edition, options.theme,
-                                         output_name(config, lang, edition, options.theme),
-                                         rendered.data, rendered.pages))
-            step(f"pdf {lang} {edition}")
+    rendered = render_pdf(html, base_url=config.paths.root, roots=roots,
+                          edition="screen" if edition == "bilingual" else edition,
+                          title=f"{lang} {edition}", epoch=epoch, strict=options.strict,
+                          page_size=config.page_size)
+    cache.put("pdf", name, rendered.data)
+    cache.put_json("pdf-meta", name, {"pages": rendered.pages,
+                                      "warnings": list(rendered.warnings)})
+    return _Edition(lang, edition, rendered.data, rendered.pages, rendered.warnings, True)
 
+
+def build_language(inputs: _Inputs, options: BuildOptions, lang: str,
+                   editions: tuple[str, ...]) -> tuple[Any, list[_Edition], list[str]]:
+    """One language, start to finish: charts → document → HTML → PDF for each edition."""
+    from .templates import render_html
+
+    cache = cachelib.Cache(options.cache_dir)
+    charts = render_charts(inputs, lang, cache)
+    document = assemble(inputs, lang, charts)
+    results = []
+    for edition in editions:
+        html = render_html(inputs.config, document, inputs.theme, edition,
+                           stylesheets(inputs.config, edition))
+        results.append(lay_out(inputs, options, lang, edition, html, cache))
+    return document, results, cache.hits
+
+
+# -- parallel editions ------------------------------------------------------------------------
+def _warm_worker() -> None:
+    """Run in each worker as it starts, while the parent validates the inputs: import the
+    rendering stack and start the chart engine, so that the language's work starts at once."""
+    import vl_convert
+
+    from . import charts, document, pdf, templates  # noqa: F401
+
+    vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": []}})
+
+
+def start_workers(options: BuildOptions) -> ProcessPoolExecutor | None:
+    """Start the language workers early, or None to render in this process.
+
+    Workers are spawned, not forked: a fork of a process in which the chart engine (vl-convert)
+    or the statistics libraries have started threads can hang. Their start-up (imports, chart
+    engine) overlaps with the parent's validation, so spawning costs no wall time.
+    """
+    languages = LANGUAGES if "bilingual" in options.editions else options.languages
+    if options.check_only or options.workers < 2 or len(languages) < 2:
+        return None
+    pool = ProcessPoolExecutor(max_workers=min(options.workers, len(languages)),
+                               mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_warm_worker)
+    for _ in range(min(options.workers, len(languages))):
+        pool.submit(int)  # make the pool start every worker now
+    return pool
+
+
+def _run_languages(inputs: _Inputs, options: BuildOptions, languages: tuple[str, ...],
+                   editions: tuple[str, ...], pool: ProcessPoolExecutor | None,
+                   progress: Progress) -> dict[str, Any]:
+    """Each language in its own worker process, or one after the other without a pool."""
+    results: dict[str, Any] = {}
+    futures = {}
+    for lang in languages:
+        progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'}")
+        if pool is None:
+            results[lang] = build_language(inputs, options, lang, editions)
+        else:
+            futures[lang] = pool.submit(build_language, inputs, options, lang, editions)
+    for lang, future in futures.items():
+        results[lang] = future.result()
+    return results
+
+
+# -- the build --------------------------------------------------------------------------------
+def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
+    """Build the report: the table of contents of the pipeline."""
+    result = BuildResult()
+    started = time.perf_counter()
+    cache = cachelib.Cache(options.cache_dir)
+    fingerprint = cachelib.input_fingerprint(options.root, options.theme, {
+        "languages": options.languages, "editions": options.editions, "theme": options.theme,
+        "strict": options.strict, "out": str(options.out_dir)})
+    record = cache.get_json("builds", fingerprint)
+    if not options.check_only and record and cachelib.outputs_intact(record, options.out_dir):
+        progress("up to date", "no input changed since the last build; nothing to do")
+        result.up_to_date = True
+        result.timings["total"] = time.perf_counter() - started
+        return result
+
+    if options.check_only:
+        from .check import check_all
+
+        raise_if_any(check_all(options, progress), "the inputs have problems")
+        return result
+    pool = start_workers(options)
+    try:
+        inputs = validate_inputs(options, progress)
+        result.timings["validate"] = time.perf_counter() - started
+        lang_editions = tuple(e for e in LANG_EDITIONS if e in options.editions)
+        per_language = _run_languages(inputs, options, inputs.config.languages, lang_editions,
+                                      pool, progress)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    result.timings["languages"] = time.perf_counter() - started
+    languages = inputs.config.languages
+    editions: list[_Edition] = []
+    for lang in languages:
+        _document, done, _hits = per_language[lang]
+        editions += [e for e in done if e.lang in options.languages]
+    if "bilingual" in options.editions:
+        progress("render", "bilingual edition: French then English")
+        from .bilingual import render_bilingual_html
+
+        documents = {lang: per_language[lang][0] for lang in LANGUAGES}
+        html = render_bilingual_html(inputs.config, documents, inputs.theme,
+                                     stylesheets(inputs.config, "bilingual"))
+        editions.append(lay_out(inputs, options, "fr+en", "bilingual", html, cache))
+    result.timings["bilingual"] = time.perf_counter() - started
+
+    for edition in editions:
+        key = f"{edition.lang} {edition.edition}"
+        (result.rendered if edition.rendered else result.reused).append(key)
+        result.warnings += [f"{key}: {w}" for w in edition.warnings]
+        result.outputs.append(Output(edition.lang, edition.edition, options.theme,
+                                     output_name(inputs.config, edition.lang, edition.edition,
+                                                 options.theme),
+                                     edition.data, edition.pages))
     progress("output", f"writing {len(result.outputs)} files to {options.out_dir}")
     result.manifest = write_outputs(result.outputs, options.out_dir)
-    step("output")
+    cache.put_json("builds", fingerprint, {"outputs": [
+        {"path": o.filename, "sha256": o.sha256} for o in result.outputs]})
+    result.timings["total"] = time.perf_counter() - started
     return result

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 from .build import BuildOptions, BuildResult, build
+from .cache import default_cache_dir
 from .errors import ReportError
-from .i18n import LANGUAGES
+
+LANGUAGES = ("fr", "en")
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("report")
@@ -32,18 +36,27 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--lang", choices=[*LANGUAGES, "all"], default="all",
                    help="language to build (default: all)")
-    p.add_argument("--edition", choices=["screen", "print", "all"], default="screen",
-                   help="screen (tagged PDF/UA), print (PDF/X-4 with bleed and crop marks) or all "
-                   "(default: screen)")
+    p.add_argument("--edition", choices=["screen", "print", "bilingual", "all"], default="screen",
+                   help="screen (tagged PDF/UA), print (PDF/X-4 with bleed and crop marks), "
+                   "bilingual (one screen PDF, French then English) or all (default: screen)")
     p.add_argument("--theme", default="default", metavar="NAME",
                    help="theme folder under themes/ (default: the house style)")
-    p.add_argument("--out", type=Path, default=ROOT / "dist", metavar="DIR",
-                   help="output folder (default: dist/)")
+    p.add_argument("--new-theme", metavar="NAME",
+                   help="create themes/NAME/ from the house style, with every key explained, "
+                   "and say what to edit next (builds nothing)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="output folder (default: dist/ in the project)")
     p.add_argument("--strict", action="store_true",
                    help="fail on any WeasyPrint warning or unreadable resource")
     p.add_argument("--check", action="store_true",
                    help="validate every input and report every problem, without rendering PDFs")
-    p.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    p.add_argument("--no-cache", action="store_true",
+                   help="rebuild everything and keep nothing (the cache lives in .cache/, or in "
+                   "$ES20_CACHE_DIR; delete it at any time)")
+    p.add_argument("--workers", type=int, default=2, metavar="N",
+                   help="processes that render languages in parallel (default: 2)")
+    p.add_argument("--root", type=Path, default=None,
+                   help="the project folder (default: the folder of build.py)")
     verbosity = p.add_mutually_exclusive_group()
     verbosity.add_argument("--quiet", "-q", action="store_true", help="print errors only")
     verbosity.add_argument("--verbose", "-v", action="store_true",
@@ -54,10 +67,14 @@ def parser() -> argparse.ArgumentParser:
 
 def _options(args: argparse.Namespace) -> BuildOptions:
     languages = LANGUAGES if args.lang == "all" else (args.lang,)
-    editions = ("screen", "print") if args.edition == "all" else (args.edition,)
-    return BuildOptions(root=args.root.resolve(), out_dir=args.out.resolve(),
+    editions = ("screen", "print", "bilingual") if args.edition == "all" else (args.edition,)
+    root = args.root.resolve()
+    out = args.out if args.out is not None else root / "dist"
+    return BuildOptions(root=root, out_dir=out.resolve(),
                         languages=languages, editions=editions, theme=args.theme,
-                        strict=args.strict, check_only=args.check)
+                        strict=args.strict, check_only=args.check,
+                        cache_dir=None if args.no_cache else default_cache_dir(root),
+                        workers=max(1, args.workers))
 
 
 def _summary(result: BuildResult, started: float) -> list[str]:
@@ -68,8 +85,28 @@ def _summary(result: BuildResult, started: float) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM ends a build like Ctrl-C: temporary files are removed, old outputs kept."""
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
+    """Run the command line; ``root`` is the project folder unless ``--root`` says otherwise."""
     args = parser().parse_args(argv)
+    if argv is None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)  # the real command line, not a test calling main
+    if args.root is None:
+        args.root = root
+    if args.new_theme:  # scaffolding, not a build
+        from .newtheme import create_theme, next_steps
+
+        try:
+            create_theme(args.root.resolve(), args.new_theme)
+        except ReportError as exc:
+            print(f"{exc.kind}: {exc}", file=sys.stderr)
+            return 1
+        print(next_steps(args.new_theme))
+        return 0
     level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
     interactive = sys.stderr.isatty() and not args.quiet
     if interactive:
@@ -109,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         log.info("check passed: every input is valid")
         return 0
+    if result.up_to_date:
+        log.info("up to date (%.2f s)", time.perf_counter() - started)
+        return 0
+    if result.reused:
+        log.info("reused from the cache: %s", ", ".join(result.reused))
     for line in _summary(result, started):
         log.info("%s", line)
     return 0

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from .config import Config
-from .errors import ContentError, ReportError, raise_if_any
+from .errors import ContentError, ReportError, raise_if_any, yaml_duplicate_keys
 from .i18n import LANGUAGES
 
 REGIONS = ("montreal", "quebec", "est", "centre", "ouest")
@@ -30,6 +30,7 @@ PAGE_KEYS = {"title", "short_title"}
 CASE_KEYS = {"title", "order", "sector", "region", "legal_form", "employees", "founded", "quote",
              "quote_author", "short_title"}
 CASE_REQUIRED = CASE_KEYS - {"short_title"}
+_YAML_LOADER = yaml.SafeLoader  # the pure-Python loader points at the error, not the end of text
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class Page:
     meta: dict[str, Any]
     body: str
     body_line: int  # line number of the body's first line in the file
+    lines: dict[str, int] = field(default_factory=dict, compare=False)  # front-matter key → line
+
+    def line(self, key: str) -> int:
+        """The line of a front-matter key (of the front matter's first line when it is absent)."""
+        return self.lines.get(key, 2)
 
     @property
     def title(self) -> str:
@@ -67,6 +73,8 @@ def read_text(path: Path) -> str:
         raise ContentError("file not found", file=path) from None
     except IsADirectoryError:
         raise ContentError("expected a file, found a folder", file=path) from None
+    except OSError as exc:
+        raise ContentError(f"cannot read the file: {exc.strerror}", file=path) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -92,56 +100,79 @@ def parse_page(path: Path, page_id: str, lang: str) -> Page:
         raise ContentError("front matter is not closed", file=path, line=1,
                            hint="close it with a line '---'")
     header = text[4:end]
+    loader = _YAML_LOADER(header)
     try:
-        meta = yaml.safe_load(header) or {}
+        node = loader.get_single_node()
+        duplicates = yaml_duplicate_keys(node)
+        meta = (loader.construct_document(node) if node is not None else None) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ContentError(f"invalid front matter: {getattr(exc, 'problem', exc)}", file=path,
-                           line=mark.line + 2 if mark else None,
-                           column=mark.column + 1 if mark else None) from None
+        raise ContentError(f"invalid front matter: {getattr(exc, 'problem', None) or exc}",
+                           file=path, line=mark.line + 2 if mark else None,
+                           column=mark.column + 1 if mark else None,
+                           hint="a text with a colon, quote or # must be in double quotes") from None
+    finally:
+        loader.dispose()
+    if duplicates:
+        key, line, first = duplicates[0]
+        raise ContentError("key written twice", file=path, line=line + 1, value=key,
+                           hint=f"it is already on line {first + 1}: keep one of them")
     if not isinstance(meta, dict):
         raise ContentError("front matter must be key: value lines", file=path, line=2)
+    lines = {str(k.value): k.start_mark.line + 2 for k, _v in node.value} \
+        if node is not None and node.id == "mapping" else {}
     body_line = header.count("\n") + 4
     body = text[end + 5:] if end + 5 <= len(text) else ""
-    return Page(page_id, lang, path, meta, body, body_line)
+    return Page(page_id, lang, path, meta, body, body_line, lines)
 
 
-def _check_keys(page: Page, allowed: set[str], required: set[str]) -> list[ReportError]:
+def _check_keys(page: Page, allowed: set[str], required: set[str],
+                texts: tuple[str, ...] = ("title", "short_title")) -> list[ReportError]:
     errors: list[ReportError] = []
     for key in page.meta:
         if key not in allowed:
             close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            errors.append(ContentError("unknown front matter key", file=page.path, value=key,
+            errors.append(ContentError("unknown front matter key", file=page.path,
+                                       line=page.line(str(key)), value=key,
                                        hint=f"did you mean {close[0]!r}?" if close
                                        else f"use {', '.join(sorted(allowed))}"))
     for key in sorted(required - set(page.meta)):
         errors.append(ContentError(f"front matter lacks {key!r}", file=page.path, line=2,
                                    hint=f"add '{key}: …'"))
-    title = page.meta.get("title")
-    if "title" in page.meta and (not isinstance(title, str) or not title.strip()):
-        errors.append(ContentError("title must be text", file=page.path, value=title))
+    for key in texts:
+        value = page.meta.get(key)
+        if key in page.meta and (not isinstance(value, str) or not value.strip()):
+            errors.append(ContentError(f"{key} must be text", file=page.path, line=page.line(key),
+                                       value=value, hint=f'write {key}: "…"'))
     return errors
 
 
 def _check_case(page: Page) -> list[ReportError]:
-    errors = _check_keys(page, CASE_KEYS, CASE_REQUIRED)
+    errors = _check_keys(page, CASE_KEYS, CASE_REQUIRED,
+                         ("title", "short_title", "sector", "quote", "quote_author"))
     meta = page.meta
     if "region" in meta and meta["region"] not in REGIONS:
-        errors.append(ContentError("unknown region code", file=page.path, value=meta["region"],
-                                   hint=f"use one of {', '.join(REGIONS)}"))
+        errors.append(ContentError("unknown region code", file=page.path, line=page.line("region"),
+                                   value=meta["region"], hint=f"use one of {', '.join(REGIONS)}"))
     if "legal_form" in meta and meta["legal_form"] not in LEGAL_FORMS:
         errors.append(ContentError("unknown legal form", file=page.path,
-                                   value=meta["legal_form"], hint="use coop or npo"))
+                                   line=page.line("legal_form"), value=meta["legal_form"],
+                                   hint="use coop or npo"))
     for key, low, high in (("order", 1, 999), ("employees", 0, 100000), ("founded", 1800, 2017)):
         value = meta.get(key)
-        if key in meta and (not isinstance(value, int) or not low <= value <= high):
+        if key in meta and (isinstance(value, bool) or not isinstance(value, int)
+                            or not low <= value <= high):
             errors.append(ContentError(f"{key} must be a whole number from {low} to {high}",
-                                       file=page.path, value=value))
+                                       file=page.path, line=page.line(key), value=value))
     return errors
 
 
-def load_content(config: Config) -> Content:
-    """Read every content file of every language; check structure, twins and front matter."""
+def load_content(config: Config, problems: list[ReportError] | None = None) -> Content:
+    """Read every content file of every language; check structure, twins and front matter.
+
+    Every problem is raised at once; or, given a ``problems`` list (``--check``), added to it, and
+    the content that could be read is returned, so that later checks can go on.
+    """
     root = config.paths.content
     errors: list[ReportError] = []
     pages: dict[str, dict[str, Page]] = {}
@@ -195,8 +226,12 @@ def load_content(config: Config) -> Content:
         for page in case_pages:
             if orders.count(page.meta.get("order")) > 1:
                 errors.append(ContentError("two case studies have the same order", file=page.path,
-                                           value=page.meta.get("order")))
+                                           line=page.line("order"), value=page.meta.get("order"),
+                                           hint="give each case study its own order"))
         cases[lang] = sorted(case_pages, key=lambda p: (str(type(p.meta.get("order"))),
                                                         p.meta.get("order") or 0))
-    raise_if_any(errors, "the content has problems")
+    if problems is not None:
+        problems.extend(errors)
+    else:
+        raise_if_any(errors, "the content has problems")
     return Content(pages, cases, tuple(files))

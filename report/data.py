@@ -33,7 +33,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from report.errors import ContentError, DataError, ReportError, raise_if_any
+from report.errors import (
+    ContentError,
+    DataError,
+    ReportError,
+    raise_if_any,
+    yaml_duplicate_keys,
+)
 
 LANGS = ("fr", "en")
 TYPES = ("single", "multiple", "ordinal", "numeric", "binary")
@@ -46,6 +52,10 @@ FILES = {
     "schema": "schema.json",
     "margins": "margins.yaml",
 }
+CODEBOOK_KEYS = ("survey", "dimensions", "variables")
+VARIABLE_KEYS = ("type", "label", "question", "universe", "codes", "nets", "exclusive", "derived",
+                 "range", "published", "illustrative")
+MARGIN_KEYS = ("targets", "source", "assumption", "note")
 _BOM = b"\xef\xbb\xbf"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10× faster
 
@@ -61,6 +71,11 @@ def unknown_name(kind: str, name: Any, valid: Iterable[str], **where: Any) -> Co
     if close:
         hint = f"did you mean {close[0]!r}? ({hint})"
     return ContentError(f"unknown {kind}", value=name, hint=hint, **where)
+
+
+def _did_you_mean(name: Any, valid: Sequence[str]) -> str:
+    close = difflib.get_close_matches(str(name), list(valid), n=1)
+    return f"did you mean {close[0]!r}?" if close else "use one of " + ", ".join(valid)
 
 
 def _column_name(variable: str, code: str) -> str:
@@ -290,7 +305,11 @@ def _read_text(path: Path, errors: list[ReportError], *, row_lines: bool = False
         errors.append(DataError("missing file", file=path,
                                 hint=f"add {path.name} to {path.parent}"))
         return None
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        errors.append(DataError(f"cannot read the file: {exc.strerror}", file=path))
+        return None
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
     if not raw.strip():
@@ -340,6 +359,7 @@ def _load_yaml(path: Path, errors: list[ReportError]) -> tuple[Any, yaml.Node | 
     loader = _YAML_LOADER(text)
     try:
         node = loader.get_single_node()
+        duplicates = yaml_duplicate_keys(node)  # before construction, which merges `<<:` keys in
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -361,6 +381,11 @@ def _load_yaml(path: Path, errors: list[ReportError]) -> tuple[Any, yaml.Node | 
         return None
     if not isinstance(data, dict):
         errors.append(DataError("expected a mapping at the top level", file=path, line=1))
+        return None
+    for key, line, first in duplicates:
+        errors.append(DataError("key written twice", file=path, line=line, value=key,
+                                hint=f"it is already on line {first}: keep one of them"))
+    if duplicates:
         return None
     return data, node
 
@@ -425,6 +450,9 @@ def check_codebook(data: dict[str, Any], file: Path, node: yaml.Node | None = No
                 name = "French" if lang == "fr" else "English"
                 err(f"{name} text missing", *path, lang, hint=f"add '{lang}:' to {path[-1]}")
 
+    for key in data:
+        if key not in CODEBOOK_KEYS:
+            err("unknown key", str(key), value=key, hint=_did_you_mean(key, CODEBOOK_KEYS))
     variables = data.get("variables")
     if not isinstance(variables, dict) or not variables:
         err("the codebook has no 'variables' mapping", hint="list the variables under 'variables:'")
@@ -438,6 +466,9 @@ def check_codebook(data: dict[str, Any], file: Path, node: yaml.Node | None = No
             err("expected a mapping", *p, value=entry)
             usable = False
             continue
+        for key in entry:
+            if key not in VARIABLE_KEYS:
+                err("unknown key", *p, str(key), value=key, hint=_did_you_mean(key, VARIABLE_KEYS))
         vtype = entry.get("type")
         if vtype not in TYPES:
             err("unknown variable type", *p, "type", value=vtype,
@@ -561,10 +592,34 @@ def _check_schema(schema: Any, codebook: Codebook | None, file: Path) -> tuple[
     from frictionless import FrictionlessException, Schema
 
     errors: list[ReportError] = []
+    field_lines = _json_name_lines(file)
+    fields_raw = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields_raw, list):
+        errors.append(DataError("invalid Table Schema: 'fields' must be a list of fields",
+                                file=file, line=1, hint='{"fields": [{"name": "id", …}, …]}'))
+        return errors, None
+    first: dict[str, int] = {}
+    for index, spec in enumerate(fields_raw):
+        line = field_lines[index] if index < len(field_lines) else None
+        name = spec.get("name") if isinstance(spec, dict) else None
+        if not isinstance(name, str) or not name:
+            errors.append(DataError(f"field {index + 1} has no name", file=file, line=line))
+            continue
+        if name in first:
+            errors.append(DataError("field name written twice", file=file, line=line, column=name,
+                                    hint=f"field {first[name] + 1} has the same name"))
+        first.setdefault(name, index)
+        ftype = spec.get("type", "any")
+        if not isinstance(ftype, str):
+            errors.append(DataError("field type must be a name such as string or integer",
+                                    file=file, line=line, column=name, value=ftype))
+    if errors:
+        return errors, None
     try:
         parsed = Schema.from_descriptor(schema)
     except FrictionlessException as exc:
-        errors.append(DataError(f"invalid Table Schema: {exc.error.message}", file=file))
+        reasons = "; ".join(dict.fromkeys(r.note for r in getattr(exc, "reasons", []) or []))
+        errors.append(DataError(f"invalid Table Schema: {reasons or exc.error.note}", file=file))
         return errors, None
     if codebook is None:
         return errors, parsed
@@ -587,6 +642,15 @@ def _check_schema(schema: Any, codebook: Codebook | None, file: Path) -> tuple[
                                         column=var, value=enum,
                                         hint="use " + ", ".join(codebook.levels(var))))
     return errors, parsed
+
+
+def _json_name_lines(file: Path) -> list[int]:
+    """Line of each ``"name": …`` in a Table Schema file, in order (one per field)."""
+    try:
+        text = file.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return []
+    return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'"name"\s*:', text)]
 
 
 # --------------------------------------------------------------------------- CSV checks
@@ -853,11 +917,18 @@ def _check_margins(data: dict[str, Any], node: yaml.Node | None, codebook: Codeb
         return errors, None
     targets: dict[str, dict[str, float]] = {}
     info: dict[str, dict[str, Any]] = {}
+    for key in data:
+        if key not in ("population", "margins"):
+            err("unknown key", str(key), value=key,
+                hint=_did_you_mean(key, ("population", "margins")))
     for var, spec in margins.items():
         p = ("margins", var)
         if not isinstance(spec, dict) or not isinstance(spec.get("targets"), dict):
             err("expected 'targets: {code: count}'", *p)
             continue
+        for key in spec:
+            if key not in MARGIN_KEYS:
+                err("unknown key", *p, str(key), value=key, hint=_did_you_mean(key, MARGIN_KEYS))
         counts = {str(k): v for k, v in spec["targets"].items()}
         if codebook is not None:
             if var not in codebook.variables or codebook.type(var) not in CATEGORICAL:
@@ -976,3 +1047,19 @@ def load_survey(survey_dir: Path) -> Survey:
         margins=margins,
         source_files=tuple(paths.values()),
     )
+
+
+
+def load_codebook(survey_dir: Path) -> tuple[Codebook | None, list[ReportError]]:
+    """Read and check ``codebook.yaml`` alone (``--check`` uses it when the responses are wrong).
+
+    Returns the codebook when it is usable for name lookups (even if it has other problems, such as
+    a missing translation), else None; and the codebook's problems.
+    """
+    path = Path(survey_dir) / FILES["codebook"]
+    errors: list[ReportError] = []
+    loaded = _load_yaml(path, errors)
+    if loaded is None:
+        return None, errors
+    cb_errors, usable = check_codebook(loaded[0], path, loaded[1])
+    return (Codebook(loaded[0], path) if usable else None), errors + cb_errors

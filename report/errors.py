@@ -12,6 +12,7 @@ sees every problem at once and fixes them in one pass.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,10 @@ class ReportError(Exception):
         self.column = column
         self.value = value
         self.hint = hint
+
+    def __reduce__(self) -> tuple:
+        # Errors cross process boundaries (parallel editions): keep every field, not just args.
+        return (_rebuild, (type(self), self.__dict__.copy()))
 
     @property
     def location(self) -> str:
@@ -91,6 +96,12 @@ class RenderError(ReportError):
     kind = "render error"
 
 
+class OutputError(ReportError):
+    """The output folder cannot be written (permissions, a full disk, a file in the way)."""
+
+    kind = "output error"
+
+
 class ErrorGroup(ReportError):
     """Several problems found by one stage, reported together."""
 
@@ -101,10 +112,20 @@ class ErrorGroup(ReportError):
         count = len(self.errors)
         summary = summary or f"{count} problem{'s' if count != 1 else ''} found"
         super().__init__(summary)
-        self.kind = self.errors[0].kind if self.errors else "error"
+        kinds = {e.kind for e in self.errors}
+        self.kind = kinds.pop() if len(kinds) == 1 else "error"
 
     def __str__(self) -> str:
-        return "\n".join([self.message + ":"] + [f"  - {e}" for e in self.errors])
+        mixed = len({e.kind for e in self.errors}) > 1  # then each line says what kind it is
+        return "\n".join([self.message + ":"] + [f"  - {e.kind + ': ' if mixed else ''}{e}"
+                                                  for e in self.errors])
+
+
+def _rebuild(cls: type[ReportError], state: dict[str, Any]) -> ReportError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error
 
 
 def raise_if_any(errors: list[ReportError], summary: str | None = None) -> None:
@@ -113,3 +134,102 @@ def raise_if_any(errors: list[ReportError], summary: str | None = None) -> None:
         raise errors[0]
     if errors:
         raise ErrorGroup(errors, summary)
+
+
+# -- positions: where in a text file a problem is -------------------------------------------------
+
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
+                       r"(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+
+
+def toml_position(exc: ValueError) -> tuple[str, int | None, int | None]:
+    """The message, line and column of a ``tomllib.TOMLDecodeError`` (Python 3.11 keeps them only
+    in the text: «Invalid value (at line 3, column 7)»)."""
+    text = str(getattr(exc, "msg", None) or exc)
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    found = _TOML_AT.search(str(exc))
+    if found:
+        line, column = line or int(found.group(1)), column or int(found.group(2))
+    return _TOML_AT.sub("", text), line, column
+
+
+def _toml_name(dotted: str) -> str:
+    return ".".join(part.strip().strip("\"'") for part in re.split(r"\.(?=(?:[^\"']|\"[^\"]*\"|'[^']*')*$)",
+                                                                 dotted))
+
+
+def toml_key_lines(text: str) -> dict[str, int]:
+    """Line (1-based) of every table and key of a TOML text, by dotted name (``report.date``,
+    ``fr.exhibit.all``): where an error about a key should point. The first occurrence wins."""
+    lines: dict[str, int] = {}
+    table = ""
+    in_string: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if in_string:
+            if line.count(in_string) % 2 == 1:
+                in_string = None
+            continue
+        header = _TOML_TABLE.match(line)
+        if header:
+            table = _toml_name(header.group(1))
+            parts = table.split(".")
+            for end in range(1, len(parts) + 1):  # [facts.jobs] also opens facts
+                lines.setdefault(".".join(parts[:end]), number)
+            continue
+        key = _TOML_KEY.match(line)
+        if key:
+            name = _toml_name(key.group(1))
+            lines.setdefault(f"{table}.{name}" if table else name, number)
+            for quotes in ('"""', "'''"):
+                if line.count(quotes) % 2 == 1:
+                    in_string = quotes
+    return lines
+
+
+def yaml_duplicate_keys(node: Any) -> list[tuple[str, int, int]]:
+    """Keys written twice in one mapping of a composed YAML tree (PyYAML keeps the last one
+    silently): ``(key, line, line of the first)``, lines 1-based. Merge keys (``<<:``) are allowed;
+    call it before constructing the document, which merges them in."""
+    found: list[tuple[str, int, int]] = []
+    stack = [node] if node is not None else []
+    visited: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if id(current) in visited:  # an alias shares its anchor's node
+            continue
+        visited.add(id(current))
+        if getattr(current, "id", None) == "mapping":
+            first: dict[str, int] = {}
+            for key, value in current.value:
+                if getattr(key, "id", None) == "scalar" and key.tag != "tag:yaml.org,2002:merge":
+                    line = key.start_mark.line + 1
+                    if key.value in first:
+                        found.append((key.value, line, first[key.value]))
+                    else:
+                        first[key.value] = line
+                stack.append(value)
+        elif getattr(current, "id", None) == "sequence":
+            stack.extend(current.value)
+    return sorted(found, key=lambda item: item[1])
+
+
+def yaml_line(node: Any, *path: str | int) -> int | None:
+    """Line (1-based) of the deepest node found along ``path`` (mapping keys, sequence indexes) in
+    a composed YAML tree; for a mapping key, the line of its value."""
+    if node is None:
+        return None
+    found = node
+    for key in path:
+        nxt = None
+        if getattr(found, "id", None) == "mapping":
+            nxt = next((v for k, v in found.value
+                        if getattr(k, "id", None) == "scalar" and k.value == str(key)), None)
+        elif getattr(found, "id", None) == "sequence" and isinstance(key, int) \
+                and 0 <= key < len(found.value):
+            nxt = found.value[key]
+        if nxt is None:
+            break
+        found = nxt
+    return found.start_mark.line + 1

@@ -17,12 +17,13 @@ from typing import Any
 
 import yaml
 
-from .errors import ContentError, ReportError, raise_if_any
+from .errors import ContentError, ReportError, raise_if_any, yaml_duplicate_keys
 from .i18n import LANGUAGES, Formatter, Strings
 
 FIGURE_KINDS = {"bars", "groups", "grouped", "distribution"}
 TABLE_KINDS = {"crosstab"}
-DEF_KEYS = {"id", "kind", "variables", "variable", "by", "level", "sort", "caption", "__line__"}
+DEF_KEYS = {"id", "kind", "variables", "variable", "by", "level", "sort", "caption"}
+SORTS = ("none", "descending")
 MARKERS = {"higher": "▲", "lower": "▼"}
 
 
@@ -33,6 +34,8 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__keys__"] = {str(k.value): k.start_mark.line + 1 for k, _v in node.value
+                           if isinstance(k, yaml.ScalarNode)}
     return mapping
 
 
@@ -80,66 +83,133 @@ class ExhibitData:
     alt: str
 
 
-def load_definitions(path: Path, family: str, codebook: Any) -> dict[str, ExhibitDef]:
-    """Read and check figures.yaml or tables.yaml against the codebook; report every problem."""
+def _read_definitions(path: Path, family: str) -> list[Any]:
+    """The parsed YAML list of a definitions file; every mapping carries its lines."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise ContentError(f"{family} definitions not found", file=path) from None
+        raise ContentError(f"{family} definitions not found", file=path,
+                           hint=f"restore data/{path.name}; it lists the report's {family}s") from None
+    except OSError as exc:
+        raise ContentError(f"cannot read the file: {exc.strerror}", file=path) from None
     try:
-        raw = yaml.load(text, Loader=_LineLoader) or []
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ContentError("file is not valid UTF-8", file=path,
+                           line=data[: exc.start].count(b"\n") + 1,
+                           value=data[exc.start: exc.end], hint="save it as UTF-8") from None
+    if not text.strip():
+        raise ContentError("file is empty", file=path,
+                           hint=f"list the {family}s, or restore the file from the project's "
+                           "history")
+    loader = _LineLoader(text)
+    try:
+        node = loader.get_single_node()
+        duplicates = yaml_duplicate_keys(node)
+        raw = (loader.construct_document(node) if node is not None else None) or []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ContentError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=path,
-                           line=mark.line + 1 if mark else None) from None
+        raise ContentError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", file=path,
+                           line=mark.line + 1 if mark else None,
+                           column=mark.column + 1 if mark else None,
+                           hint="check the indentation, colons, brackets and quotes on this line "
+                           "or the one before") from None
+    finally:
+        loader.dispose()
+    raise_if_any([ContentError("key written twice", file=path, line=line, value=key,
+                               hint=f"it is already on line {first}: keep one of them")
+                  for key, line, first in duplicates], f"{path.name} has problems")
     if not isinstance(raw, list):
-        raise ContentError(f"{path.name} must be a list of {family} definitions", file=path)
+        raise ContentError(f"{path.name} must be a list of {family} definitions", file=path,
+                           line=1, hint=f"start each {family} with a line '- id: …'")
+    return raw
+
+
+def load_definitions(path: Path, family: str, codebook: Any,
+                     problems: list[ReportError] | None = None) -> dict[str, ExhibitDef]:
+    """Read and check figures.yaml or tables.yaml against the codebook; report every problem.
+
+    Every problem is raised at once; or, given a ``problems`` list (``--check``), added to it, and
+    the definitions that could be read are returned.
+    """
+    raw = _read_definitions(path, family)
     kinds = FIGURE_KINDS if family == "figure" else TABLE_KINDS
     errors: list[ReportError] = []
     defs: dict[str, ExhibitDef] = {}
+    seen: set[str] = set()
     known = set(codebook.variables)
     for item in raw:
         line = item.get("__line__") if isinstance(item, dict) else None
-        if not isinstance(item, dict) or not item.get("id"):
-            errors.append(ContentError(f"each {family} needs an id", file=path, line=line))
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str | int) \
+                or not str(item.get("id")).strip():
+            errors.append(ContentError(f"each {family} needs an id", file=path, line=line,
+                                       hint=f"start it with '- id: {family[:3]}-…'"))
             continue
+        ident = str(item["id"])
+        keys = item.get("__keys__", {})
 
-        def err(message: str, value: Any = None, hint: str | None = None,
-                _line: int | None = line) -> None:
-            errors.append(ContentError(message, file=path, line=_line, value=value, hint=hint))
+        def err(message: str, value: Any = None, hint: str | None = None, key: str | None = None,
+                _line: int | None = line, _keys: dict[str, int] = keys) -> None:
+            errors.append(ContentError(message, file=path, line=_keys.get(key or "", _line),
+                                       value=value, hint=hint))
 
         for key in item:
-            if key not in DEF_KEYS:
-                err(f"unknown key in {family} {item['id']}", key,
-                    f"use {', '.join(sorted(DEF_KEYS - {'__line__'}))}")
+            if key not in DEF_KEYS and key not in ("__line__", "__keys__"):
+                err(f"unknown key in {family} {ident}", key,
+                    f"use {', '.join(sorted(DEF_KEYS))}", key=str(key))
+        harmless = len(errors)  # the problems above do not keep the exhibit from being computed
         kind = item.get("kind")
         if kind not in kinds:
-            err(f"unknown {family} kind", kind, f"use one of {', '.join(sorted(kinds))}")
-        variables = item.get("variables") or ([item["variable"]] if item.get("variable") else [])
+            err(f"unknown {family} kind", kind, f"use one of {', '.join(sorted(kinds))}", "kind")
+        variables = item.get("variables")
+        if variables is None:
+            variables = [item["variable"]] if item.get("variable") is not None else []
+        elif not isinstance(variables, list):
+            err(f"variables of {family} {ident} must be a list", variables,
+                "write variables: [first, second, …]", "variables")
+            variables = []
         if not variables:
-            err(f"{family} {item['id']} names no variable", hint="add variable: or variables:")
+            err(f"{family} {ident} names no variable", hint="add variable: or variables:")
         for var in variables:
-            if _base_variable(var, codebook) not in known:
-                err("unknown variable", var, "see data/survey/codebook.yaml")
+            if not isinstance(var, str) or _base_variable(var, codebook) not in known:
+                err("unknown variable", var, "see data/survey/codebook.yaml",
+                    "variable" if "variable" in item else "variables")
+        variables = [str(v) for v in variables]
         by = item.get("by")
         if kind in ("groups", "grouped", "crosstab") and not by:
             err(f"a {kind} {family} needs by:", hint="by: legal_form, size or region")
-        if by and by not in codebook.dimensions:
+        if by is not None and (not isinstance(by, str) or by not in codebook.dimensions):
             err("unknown grouping dimension", by,
-                f"use one of {', '.join(codebook.dimensions)}")
+                f"use one of {', '.join(codebook.dimensions)}", "by")
+        level = item.get("level")
+        if level is not None and not isinstance(level, str | int):
+            err("level must be a code", level, 'write level: "1" or level: none', "level")
+        sort = str(item.get("sort", "none"))
+        if sort not in SORTS:
+            err("unknown sort", item.get("sort"), f"use {' or '.join(SORTS)}", "sort")
+        usable = len(errors) == harmless
         caption = item.get("caption") or {}
         for lang in LANGUAGES:
-            if not isinstance(caption, dict) or not str(caption.get(lang, "")).strip():
-                err(f"{family} {item['id']} has no {lang} caption", hint=f"add caption: {{{lang}: …}}")
-        if item["id"] in defs:
-            err(f"{family} id defined twice", item["id"])
-        defs[item["id"]] = ExhibitDef(
-            id=str(item["id"]), family=family, kind=str(kind), variables=tuple(variables),
-            by=by, level=item.get("level"), sort=str(item.get("sort", "none")),
+            text = caption.get(lang) if isinstance(caption, dict) else None
+            if not isinstance(text, str) or not text.strip():
+                err(f"{family} {ident} has no {lang} caption", hint=f"add caption: {{{lang}: …}}",
+                    key="caption")
+        if ident in seen:
+            err(f"{family} id defined twice", ident, key="id")
+        seen.add(ident)
+        if not usable:
+            continue
+        defs[ident] = ExhibitDef(
+            id=ident, family=family, kind=str(kind), variables=tuple(variables),
+            by=by if isinstance(by, str) else None,
+            level=None if level is None else str(level), sort=sort,
             caption={lang: str(caption.get(lang, "")) for lang in LANGUAGES}
             if isinstance(caption, dict) else {}, file=path, line=int(line or 0),
         )
-    raise_if_any(errors, f"{path.name} has problems")
+    if problems is not None:
+        problems.extend(errors)
+    else:
+        raise_if_any(errors, f"{path.name} has problems")
     return defs
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from babel import Locale, dates, numbers
 
-from .errors import ConfigError, ReportError, raise_if_any
+from .errors import ConfigError, ReportError, raise_if_any, toml_key_lines, toml_position
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 BABEL_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
@@ -92,17 +92,21 @@ class Formatter:
 
     def money_words(self, amount: float | int, decimals: int = 0) -> str:
         """A large amount in prose: «38 milliards de dollars» / "$38 billion"."""
-        scales = [(Decimal(10) ** 9, "milliard", "billion"), (Decimal(10) ** 6, "million", "million")]
+        billion, million = Decimal(10) ** 9, Decimal(10) ** 6
         value = Decimal(str(amount))
-        for size, fr_word, en_word in scales:
-            if value >= size:
-                figure = _half_up(value / size, decimals)
-                text = self.number(figure, decimals)
-                if self.lang == "fr":
-                    plural = "s" if figure >= 2 else ""
-                    return f"{text}{NBSP}{fr_word}{plural} de dollars"
-                return f"${text}{NBSP}{en_word}"
-        return self.money(amount)
+        # 999.6 million rounds to «1 000 millions»: say «1 milliard» instead
+        if value >= billion or (value >= million and _half_up(value / million, decimals) >= 1000):
+            size, fr_word, en_word = billion, "milliard", "billion"
+        elif value >= million:
+            size, fr_word, en_word = million, "million", "million"
+        else:
+            return self.money(amount)
+        figure = _half_up(value / size, decimals)
+        text = self.number(figure, decimals)
+        if self.lang == "fr":
+            plural = "s" if figure >= 2 else ""
+            return f"{text}{NBSP}{fr_word}{plural} de dollars"
+        return f"${text}{NBSP}{en_word}"
 
     def date(self, value: _dt.date, form: str = "long") -> str:
         """«13 juillet 2017» / "July 13, 2017"; ``form="month"`` gives «juillet 2017»."""
@@ -111,8 +115,9 @@ class Formatter:
         return dates.format_date(value, form, locale=self.locale)
 
 
-_FR_BEFORE = re.compile(r"(?:(?<=\S)|^)[ \u00a0\u202f]*([;!?])(?=\s|$|[»)\]])")
-_FR_COLON = re.compile(r"(?:(?<=[^\s\d:/])|^)[ \u00a0\u202f]*:(?=\s|$)")
+# a run of ; ! ? (as in «Quoi ?!») takes one narrow no-break space, before its first sign
+_FR_BEFORE = re.compile(r"(?:(?<=[^\s;!?])|^)[ \u00a0\u202f]*([;!?]+)(?=\s|$|[»)\]])", re.M)
+_FR_COLON = re.compile(r"(?:(?<=[^\s\d:/])|^)[ \u00a0\u202f]*:(?=\s|$)", re.M)
 _FR_OPEN = re.compile(r"«[ \u00a0\u202f]*")
 _FR_CLOSE = re.compile(r"[ \u00a0\u202f]*»")
 _FR_PERCENT = re.compile(r"(?<=\d)[ \u00a0\u202f]?%")
@@ -127,12 +132,16 @@ def typography(text: str, lang: str) -> str:
     """
     if lang != "fr" or not text:
         return text
-    text = _FR_BEFORE.sub(lambda m: NNBSP + m.group(1), text)
-    text = _FR_COLON.sub(NBSP + ":", text)
-    text = _FR_OPEN.sub("«" + NBSP, text)
-    text = _FR_CLOSE.sub(NBSP + "»", text)
-    text = _FR_PERCENT.sub(NBSP + "%", text)
-    text = _FR_DOLLAR.sub(NBSP + "$", text)
+    for _pass in range(4):  # a space one rule adds may call for another («!:»): until stable
+        before = text
+        text = _FR_BEFORE.sub(lambda m: NNBSP + m.group(1), text)
+        text = _FR_COLON.sub(NBSP + ":", text)
+        text = _FR_OPEN.sub("«" + NBSP, text)
+        text = _FR_CLOSE.sub(NBSP + "»", text)
+        text = _FR_PERCENT.sub(NBSP + "%", text)
+        text = _FR_DOLLAR.sub(NBSP + "$", text)
+        if text == before:
+            break
     return text
 
 
@@ -171,40 +180,65 @@ class Strings:
         return set(self._table)
 
 
-def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
+def _flatten(table: dict, prefix: str = "") -> dict[str, object]:
+    flat: dict[str, object] = {}
     for key, value in table.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             flat.update(_flatten(value, name + "."))
         else:
-            flat[name] = str(value)
+            flat[name] = value
     return flat
 
 
 def load_strings(path: Path) -> dict[str, Strings]:
-    """Read ``strings.toml`` and check that every key exists in every language.
+    """Read ``strings.toml`` and check that every key exists in every language, as text.
 
-    Returns one :class:`Strings` per language. Every key missing from a language is reported at once.
+    Returns one :class:`Strings` per language. Every problem is reported at once, with its line.
     """
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        raw_bytes = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError("interface strings file not found", file=path) from None
+    except IsADirectoryError:
+        raise ConfigError("expected a file, found a folder", file=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file: {exc.strerror}", file=path) from None
+    try:
+        text = raw_bytes.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            "file is not valid UTF-8", file=path, value=exc.object[exc.start : exc.end],
-            hint="save the file as UTF-8",
+            "file is not valid UTF-8", file=path, line=raw_bytes[: exc.start].count(b"\n") + 1,
+            value=raw_bytes[exc.start : exc.end], hint="save the file as UTF-8",
         ) from None
+    if not text.strip():
+        raise ConfigError("file is empty", file=path,
+                          hint="restore it from the project's history (git) or a colleague's copy")
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ConfigError(f"invalid TOML: {exc}", file=path, line=line) from None
-    flat = {lang: _flatten(raw.get(lang, {})) for lang in LANGUAGES}
+        message, line, column = toml_position(exc)
+        raise ConfigError(f"invalid TOML: {message}", file=path, line=line, column=column,
+                          hint="check the quotes and '=' on this line") from None
+    lines = toml_key_lines(text)
     errors: list[ReportError] = []
-    unknown = sorted(set(raw) - set(LANGUAGES))
-    for key in unknown:
-        errors.append(ConfigError("unknown language table", file=path, value=key,
-                                  hint=f"use [{'], ['.join(LANGUAGES)}]"))
+    for key in sorted(set(raw) - set(LANGUAGES)):
+        errors.append(ConfigError("unknown language table", file=path, line=lines.get(key),
+                                  value=key, hint=f"use [{'], ['.join(LANGUAGES)}]"))
+    flat: dict[str, dict[str, str]] = {}
+    for lang in LANGUAGES:
+        table = raw.get(lang, {})
+        if not isinstance(table, dict):
+            errors.append(ConfigError(f"[{lang}] must be a table of strings", file=path,
+                                      line=lines.get(lang), value=table))
+            table = {}
+        flat[lang] = {}
+        for key, value in _flatten(table).items():
+            if not isinstance(value, str):
+                errors.append(ConfigError(f"interface string {key!r} must be text", file=path,
+                                          line=lines.get(f"{lang}.{key}"), value=value,
+                                          hint='write it in quotes: key = "…"'))
+            flat[lang][key] = str(value)
     all_keys = set().union(*(set(t) for t in flat.values()))
     for lang in LANGUAGES:
         for key in sorted(all_keys - set(flat[lang])):
@@ -213,8 +247,10 @@ def load_strings(path: Path) -> dict[str, Strings]:
                 ConfigError(
                     f"interface string {key!r} exists in {', '.join(others)} but not in {lang}",
                     file=path,
-                    hint=f"translate it under [{lang}]",
+                    line=lines.get(f"{others[0]}.{key}"),
+                    hint=f"translate it under [{lang}"
+                    + (f".{key.rsplit('.', 1)[0]}" if "." in key else "") + "]",
                 )
             )
-    raise_if_any(errors, f"{path.name}: missing translations")
+    raise_if_any(errors, f"{path.name} has problems")
     return {lang: Strings(flat[lang], lang, path) for lang in LANGUAGES}

@@ -4,8 +4,9 @@ Input: the Markdown body of one content file, the language, and a :class:`Resolv
 shortcodes (``{{stat social_networks}}``, ``{{figure fig-web}}``, ``{{ref fig-web}}``…) into HTML.
 Output: HTML that contains only the tags the report's styles know, with every author-written text
 escaped: raw HTML in Markdown is shown as text (markdown-it's ``html`` option is off), links keep
-``https``, ``http`` and ``mailto`` addresses only (markdown-it refuses ``javascript:``, ``file:`` and
-``data:``), and the result is cleaned once more by nh3 (an HTML sanitiser) before the trusted HTML of
+``https``, ``http`` and ``mailto`` addresses and ``#id`` links within the report only (markdown-it
+refuses ``javascript:``, ``file:`` and ``data:``; nh3 drops relative paths such as ``../../etc``),
+and the result is cleaned once more by nh3 (an HTML sanitiser) before the trusted HTML of
 figures, tables and references is put in its place.
 
 Headings written in a file start at ``##``; they are shifted so that they sit one level below the
@@ -58,6 +59,26 @@ ALLOWED_ATTRIBUTES = {
     "h6": {"id", "class"},
     "p": {"class"},
 }
+
+
+def _same_document_only(url: str) -> str | None:
+    """Relative URLs: keep links within the report (``#id``), drop the rest (``../../etc/passwd``
+    would become a link to a file of the reader's machine)."""
+    return url if url.startswith("#") else None
+
+
+def sanitise(markup: str) -> str:
+    """Clean HTML with nh3: only the report's tags and attributes, links to ``https``, ``http``,
+    ``mailto`` or within the report, no comments."""
+    return nh3.clean(
+        markup,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"https", "http", "mailto"},
+        url_relative=_same_document_only,
+        link_rel=None,
+        strip_comments=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -198,14 +219,7 @@ class MarkdownRenderer:
                 out.append(f"<pre><code>{html.escape(token.content)}</code></pre>\n")
                 continue
             out.append(self.md.renderer.render([token], self.md.options, env))
-        cleaned = nh3.clean(
-            "".join(out),
-            tags=ALLOWED_TAGS,
-            attributes=ALLOWED_ATTRIBUTES,
-            url_schemes={"https", "http", "mailto"},
-            link_rel=None,
-            strip_comments=True,
-        )
+        cleaned = sanitise("".join(out))
         final = cleaned
         while SLOT_RE.search(final):  # slots may hold slots (a shortcode inside a footnote)
             final = SLOT_RE.sub(lambda m: slots[int(m.group(1))], final)
@@ -272,9 +286,6 @@ class MarkdownRenderer:
                 text = self._inline(token, file, line, resolver, slot, {})
                 notes[current] += (" " if notes[current] else "") + text
         return {
-            key: '<span class="footnote">'
-            + nh3.clean(value, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                        url_schemes={"https", "http", "mailto"}, link_rel=None)
-            + "</span>"
+            key: '<span class="footnote">' + sanitise(value) + "</span>"
             for key, value in notes.items()
         }

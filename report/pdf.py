@@ -1,35 +1,64 @@
 """Stage 7, PDF: lay out the HTML with WeasyPrint and write the PDF bytes of one edition.
 
 Input: the report's HTML for one language and edition, the folders the engine may read (templates,
-styles, fonts, theme), the edition's settings, and whether warnings are fatal (``--strict``).
-Output: a :class:`RenderedPDF` (the PDF bytes and the page count). Nothing is written to disk here.
+styles, fonts, theme), the edition's settings (page size, date), and whether warnings are fatal
+(``--strict``).
+Output: a :class:`RenderedPDF` (the PDF bytes, the page count and the engine's warnings). Nothing is
+written to disk here.
 
 Safety: the engine reads resources only through :class:`ProjectFetcher`, which serves regular files
 inside the project's own asset folders, no larger than a limit, and refuses everything else (the
 network, ``file:///etc/passwd``, ``../`` escapes, devices such as ``/dev/urandom``).
 
-Editions: ``screen`` is tagged PDF/UA-1 in RGB; ``print`` is PDF/X-4 with 3 mm bleed and crop marks
-(``styles/print.css``). Reproducibility: the creation date comes from the configuration, fonts are
-subset with ``SOURCE_DATE_EPOCH`` set to it, and the PDF identifier is derived from the content.
+Page geometry: :func:`page_css` gives the engine the trim size from the configuration (``letter`` or
+``a4``) and, for print, the bleed; the stylesheets read them as custom properties.
+
+Editions:
+
+* ``screen``: tagged PDF/UA-1 in RGB, with the document language, title, author, subject and
+  keywords (from the HTML's ``<title>`` and ``<meta>``), bookmarks and live internal links.
+* ``print``: PDF/X-4. Trim size plus 3 mm bleed (the PDF's TrimBox and BleedBox), crop and
+  registration marks in a slug beyond the bleed, every colour separated to DeviceCMYK (near-neutral
+  text and rules on the black plate alone) with a CMYK output intent whose ICC profile is generated
+  here (:func:`cmyk_profile`), no link annotations, and a warning for any raster image under 300 dpi.
+
+Reproducibility: the dates come from the configuration (never the clock), fonts are subset with
+``SOURCE_DATE_EPOCH`` set to it, the file identifier is a hash of the content, and the XMP document id
+that WeasyPrint's PDF/X writer draws at random is replaced by one derived from the input.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
 import hashlib
+import io
 import logging
 import mimetypes
 import os
+import re
+import struct
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import numpy as np
+import pydyf
 import weasyprint
+from weasyprint.css import ColorProfile
+from weasyprint.images import RasterImage
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .config import PAGE_SIZES
 from .errors import RenderError
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
 VARIANTS = {"screen": "pdf/ua-1", "print": "pdf/x-4"}
+PRINT_BLEED_MM = 3  # what the printer trims off: backgrounds that touch the trim edge reach it
+MARKS_MM = 6  # the slug beyond the bleed where the engine draws the crop and registration marks
+MIN_DPI = 300  # raster images in the print edition
 
 
 @dataclass(frozen=True)
@@ -40,39 +69,90 @@ class RenderedPDF:
 
 
 class ProjectFetcher(URLFetcher):
-    """A URL fetcher that reads only regular files inside the allowed folders."""
+    """A URL fetcher that reads only regular files inside the allowed folders.
 
-    def __init__(self, roots: tuple[Path, ...], max_bytes: int = MAX_RESOURCE_BYTES) -> None:
+    WeasyPrint reads every stylesheet, image, font and SVG reference through its fetcher; its
+    documentation warns that untrusted HTML or CSS may otherwise read any local file or reach the
+    network. This one serves ``file:`` URLs whose real path (symbolic links resolved) lies inside
+    ``roots``, that name a regular file (not a device such as ``/dev/urandom``, a pipe or a folder),
+    no larger than ``max_bytes`` and, for raster images, no larger than ``max_pixels`` (a small
+    file can hold a huge picture). Everything else is refused, with the reason kept in ``refused``:
+    ``http:``, ``https:``, ``data:`` and every other scheme, remote ``file://host/`` URLs and
+    ``../`` escapes. It never opens a network connection.
+    """
+
+    RASTER = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
+
+    def __init__(self, roots: tuple[Path, ...], max_bytes: int = MAX_RESOURCE_BYTES,
+                 max_pixels: int = 40_000_000) -> None:
         super().__init__(allowed_protocols={"file"}, allow_redirects=False)
         self.roots = tuple(root.resolve() for root in roots)
         self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
         self.refused: list[str] = []
+        self.served: list[Path] = []
 
     def _refuse(self, url: str, why: str) -> ValueError:
-        self.refused.append(f"{url} ({why})")
-        return ValueError(f"refused {url}: {why}")
+        shown = url if len(url) <= 200 else url[:197] + "…"
+        self.refused.append(f"{shown} ({why})")
+        return ValueError(f"refused {shown}: {why}")
+
+    def open(self, url: object, data: object = None, timeout: object = None) -> URLFetcherResponse:
+        """urllib's entry point: every way in goes through :meth:`fetch`."""
+        return self.fetch(getattr(url, "full_url", url))  # type: ignore[arg-type]
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-        parts = urlsplit(url)
-        if parts.scheme != "file":
+        parts = urlsplit(str(url))
+        if parts.scheme.lower() != "file":
             raise self._refuse(url, "only the project's own files may be read")
+        if parts.netloc not in ("", "localhost"):
+            raise self._refuse(url, "a file on another machine")
         path = Path(unquote(parts.path))
         try:
             real = path.resolve(strict=True)
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):
             raise self._refuse(url, "no such file") from None
         if not any(real == root or root in real.parents for root in self.roots):
             raise self._refuse(url, "outside the project's asset folders")
         if not real.is_file():
             raise self._refuse(url, "not a regular file")
-        size = real.stat().st_size
-        if size > self.max_bytes:
+        try:
+            with real.open("rb") as handle:
+                body = handle.read(self.max_bytes + 1)
+        except OSError as exc:
+            raise self._refuse(url, f"unreadable: {exc.strerror}") from None
+        if len(body) > self.max_bytes:
             raise self._refuse(url, f"larger than {self.max_bytes // (1024 * 1024)} MB")
+        if real.suffix.lower() in self.RASTER:
+            problem = self._image_problem(body)
+            if problem:
+                raise self._refuse(url, problem)
         mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
         if real.suffix.lower() == ".otf":
             mime = "font/otf"
-        return URLFetcherResponse(real.as_uri(), body=real.read_bytes(),
-                                  headers={"Content-Type": mime})
+        self.served.append(real)
+        return URLFetcherResponse(real.as_uri(), body=body, headers={"Content-Type": mime})
+
+    def _image_problem(self, body: bytes) -> str | None:
+        """Why a raster image may not be placed (its size is read from its header, not decoded)."""
+        import warnings
+
+        from PIL import Image
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # DecompressionBombWarning: decided below
+                with Image.open(io.BytesIO(body)) as image:
+                    width, height = image.size
+        except Image.DecompressionBombError:
+            limit = 2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6
+            return f"an image too large to decode (over {limit:.0f} megapixels)"
+        except Exception:  # any unreadable or truncated image
+            return "not a readable image"
+        if width * height > self.max_pixels:
+            return (f"an image of {width * height / 1e6:.0f} megapixels (the limit is "
+                    f"{self.max_pixels / 1e6:.0f})")
+        return None
 
 
 class _Collector(logging.Handler):
@@ -88,8 +168,30 @@ class _Collector(logging.Handler):
             self.messages.append(message)
 
 
+def page_css(page_size: str, edition: str) -> str:
+    """The page geometry, a stylesheet given to the engine beside the edition's own.
+
+    ``@page`` descriptors cannot read custom properties, so the trim size is written here, and the
+    stylesheets size full-page elements with ``--page-width``, ``--page-height`` and ``--bleed`` (0 on
+    screen). For print, the engine's bleed area also holds the crop marks, which it draws at the
+    outer half of that area: it is made wider than the real bleed so that the marks stand clear of
+    it, and :func:`_finish_print` sets the PDF's BleedBox back to the real bleed.
+    """
+    if page_size not in PAGE_SIZES:
+        raise RenderError("unknown page size", value=page_size,
+                          hint=f"use one of {', '.join(PAGE_SIZES)}")
+    width, height = PAGE_SIZES[page_size].split()
+    bleed = f"{PRINT_BLEED_MM}mm" if edition == "print" else "0mm"
+    rules = [f"@page {{ size: {width} {height}; }}",
+             f":root {{ --page-width: {width}; --page-height: {height}; --bleed: {bleed}; }}"]
+    if edition == "print":
+        rules.append(f"@page {{ bleed: {PRINT_BLEED_MM + MARKS_MM}mm; }}")
+    return "\n".join(rules) + "\n"
+
+
 def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: str,
-               title: str, epoch: int, strict: bool = False) -> RenderedPDF:
+               title: str, epoch: int, strict: bool = False,
+               page_size: str = "letter") -> RenderedPDF:
     """Lay out and write one edition. Under ``strict``, any engine warning fails the build."""
     fetcher = ProjectFetcher(roots)
     collector = _Collector()
@@ -97,16 +199,25 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
     logger.addHandler(collector)
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    geometry = page_css(page_size, edition)
+    options: dict[str, Any] = {
+        "pdf_variant": VARIANTS[edition],
+        "pdf_identifier": True,  # the file identifier is the hash of the file's content
+        "pdf_tags": edition == "screen",
+    }
+    found: list[str] = []
     try:
+        profiles = {"device-cmyk": _output_profile()} if edition == "print" else {}
         document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
-                                   url_fetcher=fetcher).render()
-        identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
-        options = {
-            "pdf_variant": VARIANTS[edition],
-            "pdf_identifier": identifier,
-            "pdf_tags": edition == "screen",
-        }
-        data = document.write_pdf(**options)
+                                   url_fetcher=fetcher).render(
+            stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles, **options)
+        _set_dates(document.metadata, epoch)
+        finisher = None
+        if edition == "print":
+            found = _raster_problems(document)
+            seed = hashlib.sha256(f"{edition}\0{geometry}\0{html}".encode()).digest()
+            finisher = functools.partial(_finish_print, document_id=str(uuid.UUID(bytes=seed[:16])))
+        data = document.write_pdf(finisher=finisher, **options)
     except RenderError:
         raise
     except Exception as exc:  # the engine's own failure, with its message
@@ -118,10 +229,239 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
     problems = tuple(dict.fromkeys(
-        [f"resource refused: {r}" for r in fetcher.refused] + collector.messages))
+        [f"resource refused: {r}" for r in fetcher.refused] + collector.messages + found))
     if strict and problems:
         raise RenderError(
             f"{title}: " + "; ".join(problems),
             hint="fix the resource or the CSS, or build without --strict to see the PDF",
         )
     return RenderedPDF(data, len(document.pages), problems)
+
+
+def _set_dates(metadata: Any, epoch: int) -> None:
+    """Creation and modification dates from the configuration, never from the clock.
+
+    The HTML's ``dcterms.created`` holds the configured date; without a modification date,
+    WeasyPrint's PDF/X writer would stamp the current time into /Info and XMP.
+    """
+    if not metadata.created:
+        metadata.created = _dt.datetime.fromtimestamp(epoch, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    metadata.modified = metadata.modified or metadata.created
+
+
+def _raster_problems(document: Any) -> list[str]:
+    """Raster images of the print edition drawn at less than :data:`MIN_DPI` or not in CMYK/grey."""
+    problems = []
+    for number, page in enumerate(document.pages, 1):
+        stack = [page._page_box]  # the laid-out boxes: WeasyPrint has no public API for them
+        while stack:
+            box = stack.pop()
+            stack.extend(getattr(box, "children", ()))
+            image = getattr(box, "replacement", None)
+            if not isinstance(image, RasterImage) or not box.width or not box.height:
+                continue
+            dpi = min(image.width / box.width, image.height / box.height) * 96  # CSS px = 1/96 in
+            name = box.element.get("src", "?") if box.element is not None else "?"
+            if dpi < MIN_DPI:
+                problems.append(f"page {number}: raster image {name} prints at {dpi:.0f} dpi "
+                                f"(at least {MIN_DPI} needed)")
+            if image.mode not in ("1", "L", "LA", "CMYK"):
+                problems.append(f"page {number}: raster image {name} is {image.mode}, not CMYK")
+    return problems
+
+
+# -- print: boxes, colour and metadata of the PDF/X file --------------------------------------
+_RGB_OPERATOR = re.compile(rb"(\S+) (\S+) (\S+) (rg|RG)")
+_XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]+")
+
+
+def _finish_print(document: Any, pdf: pydyf.PDF, *, document_id: str) -> None:
+    """The last touches of the PDF/X-4 file, on WeasyPrint's PDF objects before they are written.
+
+    * BleedBox = TrimBox + the real bleed (the engine's bleed area is wider: it holds the marks);
+    * no annotations (links) on the pages, which PDF/X forbids inside the BleedBox;
+    * every RGB colour operator replaced by its CMYK separation (:func:`rgb_to_cmyk`);
+    * the output intent named as a custom printing condition described by the generated profile;
+    * a document id derived from the input instead of WeasyPrint's random one.
+    """
+    bleed = PRINT_BLEED_MM / 25.4 * 72
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream):
+            for i, item in enumerate(obj.stream):
+                if isinstance(item, bytes) and (match := _RGB_OPERATOR.fullmatch(item)):
+                    cmyk = rgb_to_cmyk(*(float(match[n]) for n in (1, 2, 3)))
+                    operator = b"k" if match[4] == b"rg" else b"K"
+                    obj.stream[i] = b" ".join([*(b"%.4g" % v for v in cmyk), operator])
+        elif isinstance(obj, dict) and obj.get("Type") == "/Page":
+            x0, y0, x1, y1 = obj["TrimBox"]
+            obj["BleedBox"] = pydyf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
+            obj.pop("Annots", None)
+    for intent in pdf.catalog.get("OutputIntents", ()):
+        intent["OutputConditionIdentifier"] = pydyf.String("Custom")
+        intent["OutputCondition"] = pydyf.String(PROFILE_DESCRIPTION)
+        intent["Info"] = pydyf.String(PROFILE_DESCRIPTION)
+    xmp = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    xmp.stream = [_XMP_DOCUMENT_ID.sub(b"uuid:" + document_id.encode(), chunk)
+                  for chunk in xmp.stream]
+
+
+# -- print: the CMYK printing condition --------------------------------------------------------
+# No freely licensed CMYK characterisation ships with a pip package, so the output intent's profile
+# is computed here, deterministically, from a model of coated offset printing: the Lab values of the
+# 16 Neugebauer primaries (paper, solids and overprints, close to ISO 12647-2 PC1 / FOGRA39; overprints
+# with black multiply reflectances), Yule-Nielsen spreading (n = 2), 12 % tone value increase at
+# 50 %, medium grey-component replacement and a 300 % total ink limit. It is a faithful description
+# of how this file's CMYK values were chosen, not a press's measured characterisation: a printer who
+# names a condition (e.g. GRACoL 2013 / CRPC6) can convert to it from this intent.
+PROFILE_DESCRIPTION = "es20 coated offset CMYK, modelled (ISO 12647-2 PC1-like primaries, 300% TAC)"
+_D50 = np.array([0.9642, 1.0, 0.8249])
+_PAPER = (95.0, 0.0, -2.0)
+_SOLIDS = {0b000: _PAPER, 0b001: (55.0, -37.0, -50.0), 0b010: (48.0, 74.0, -3.0),
+           0b100: (89.0, -5.0, 93.0), 0b011: (24.0, 22.0, -46.0), 0b101: (50.0, -65.0, 27.0),
+           0b110: (47.0, 68.0, 48.0), 0b111: (23.0, 0.0, 0.0)}  # bits: cyan, magenta, yellow
+_BLACK = (16.0, 0.0, 0.0)
+_TVI = 0.12
+_TOTAL_INK = 3.0
+_NEUTRAL_CHROMA = 10.0  # below this chroma, text-dark and mid tones print on the black plate alone
+_NEUTRAL_MAX_L = 85.0  # ... but light tints (box backgrounds) keep their hue
+_SRGB_TO_XYZ_D50 = np.array([[0.4360747, 0.3850649, 0.1430804],
+                             [0.2225045, 0.7168786, 0.0606169],
+                             [0.0139322, 0.0971045, 0.7141733]])
+
+
+def _lab_to_xyz(lab: Any) -> np.ndarray:
+    lab = np.asarray(lab, dtype=float)
+    fy = (lab[..., 0] + 16) / 116
+    f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], axis=-1)
+    cube = f * f * f
+    return np.where(cube > 216 / 24389, cube, (116 * f - 16) * 27 / 24389) * _D50
+
+
+def _xyz_to_lab(xyz: Any) -> np.ndarray:
+    t = np.asarray(xyz, dtype=float) / _D50
+    f = np.where(t > 216 / 24389, np.cbrt(np.maximum(t, 0)), (24389 / 27 * t + 16) / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]),
+                     200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+@functools.cache
+def _primaries() -> np.ndarray:
+    """Square roots (Yule-Nielsen n = 2) of the primaries' XYZ, relative to the paper."""
+    paper = _lab_to_xyz(_PAPER)
+    colours = [_lab_to_xyz(_SOLIDS[key]) / paper * _D50 for key in range(8)]
+    black = _lab_to_xyz(_BLACK) / paper
+    return np.sqrt(np.stack(colours + [c * black for c in colours]))
+
+
+def cmyk_to_lab(cmyk: Any) -> np.ndarray:
+    """Paper-relative Lab (D50) of CMYK tints (0–1, last axis of size 4), by the model above."""
+    a = np.clip(np.asarray(cmyk, dtype=float), 0, 1)
+    a = a + 4 * _TVI * a * (1 - a)
+    weights = np.ones((*a.shape[:-1], 16))
+    for corner in range(16):
+        for ink in range(4):
+            weights[..., corner] *= a[..., ink] if corner >> ink & 1 else 1 - a[..., ink]
+    root = weights @ _primaries()
+    return _xyz_to_lab(root * root)
+
+
+@functools.cache
+def _black_ramp() -> tuple[np.ndarray, np.ndarray]:
+    tints = np.linspace(0, 1, 1025)
+    lightness = cmyk_to_lab(np.stack([0 * tints, 0 * tints, 0 * tints, tints], axis=-1))[..., 0]
+    return lightness[::-1], tints[::-1]
+
+
+def _black_for(lightness: Any) -> np.ndarray:
+    """The black tint that alone prints at the given lightness."""
+    return np.interp(lightness, *_black_ramp())
+
+
+def lab_to_cmyk(lab: Any) -> np.ndarray:
+    """Separation of paper-relative Lab: black from lightness and chroma, then the CMY that come
+    closest to the colour (projected Gauss-Newton) under the total ink limit."""
+    lab = np.asarray(lab, dtype=float)
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    black = np.clip((_black_for(lab[..., 0]) - 0.2) / 0.8, 0, 1) * np.clip(1 - chroma / 60, 0, 1)
+    black = black * 0.9
+    cmy = np.full((*lab.shape[:-1], 3), 0.3)
+    for _ in range(25):
+        cmyk = np.concatenate([cmy, black[..., None]], axis=-1)
+        base = cmyk_to_lab(cmyk)
+        jacobian = np.stack([(cmyk_to_lab(cmyk + step) - base) / 1e-3
+                             for step in np.eye(4)[:3] * 1e-3], axis=-1)
+        jt = np.swapaxes(jacobian, -1, -2)
+        delta = np.linalg.solve(jt @ jacobian + np.eye(3) * 1e-4, jt @ (lab - base)[..., None])
+        cmy = np.clip(cmy + 0.7 * delta[..., 0], 0, 1)
+        room = (_TOTAL_INK - black) / np.maximum(cmy.sum(-1), 1e-9)
+        cmy = cmy * np.minimum(room, 1)[..., None]
+    return np.concatenate([cmy, black[..., None]], axis=-1)
+
+
+@functools.cache
+def rgb_to_cmyk(r: float, g: float, b: float) -> tuple[float, float, float, float]:
+    """The print separation of an sRGB colour (0–1): near-neutral darks on black alone, so that
+    text and hairlines do not depend on the registration of four plates."""
+    channels = np.array([r, g, b], dtype=float)
+    linear = np.where(channels > 0.04045, ((channels + 0.055) / 1.055) ** 2.4, channels / 12.92)
+    lab = _xyz_to_lab(_SRGB_TO_XYZ_D50 @ linear)
+    if np.hypot(lab[1], lab[2]) < _NEUTRAL_CHROMA and lab[0] < _NEUTRAL_MAX_L:
+        cmyk = np.array([0.0, 0.0, 0.0, float(_black_for(lab[0]))])
+    else:
+        cmyk = lab_to_cmyk(lab)
+    cmyk = np.round(cmyk, 4)
+    return (float(cmyk[0]), float(cmyk[1]), float(cmyk[2]), float(cmyk[3]))
+
+
+def _s15(value: float) -> bytes:
+    return struct.pack(">i", round(value * 65536))
+
+
+def _lut16(grid: int, inputs: int, outputs: int, table: np.ndarray) -> bytes:
+    """An ICC ``mft2`` tag: identity matrix and curves around a CLUT of 16-bit values."""
+    head = b"mft2" + bytes(4) + bytes([inputs, outputs, grid, 0])
+    head += b"".join(_s15(v) for v in (1, 0, 0, 0, 1, 0, 0, 0, 1)) + struct.pack(">HH", 2, 2)
+    identity = struct.pack(">HH", 0, 65535)
+    clut = np.clip(np.rint(table.reshape(-1)), 0, 65535).astype(">u2").tobytes()
+    return head + identity * inputs + clut + identity * outputs
+
+
+@functools.cache
+def cmyk_profile() -> bytes:
+    """The ICC v2 output profile of the model (CMYK ↔ Lab), the print edition's output intent."""
+    nodes = np.linspace(0, 1, 9)
+    cmyk = np.stack(np.meshgrid(nodes, nodes, nodes, nodes, indexing="ij"), axis=-1)
+    lab = cmyk_to_lab(cmyk)  # ICC v2 16-bit Lab: L × 652.8, (a, b + 128) × 256
+    a2b = _lut16(9, 4, 3, np.stack([lab[..., 0] * 652.8, (lab[..., 1] + 128) * 256,
+                                    (lab[..., 2] + 128) * 256], axis=-1))
+    codes = np.linspace(0, 65535, 17)
+    grid = np.stack(np.meshgrid(codes / 652.8, codes / 256 - 128, codes / 256 - 128,
+                                indexing="ij"), axis=-1)
+    b2a = _lut16(17, 3, 4, lab_to_cmyk(grid) * 65535)
+    gamut = _lut16(2, 3, 1, np.zeros(8))
+    text = PROFILE_DESCRIPTION.encode("ascii") + b"\0"
+    tags = [
+        (b"desc", b"desc" + bytes(4) + struct.pack(">I", len(text)) + text + bytes(4 + 4 + 3 + 67)),
+        (b"cprt", b"text" + bytes(4) + b"No copyright: generated by es20-report, use freely.\0"),
+        (b"wtpt", b"XYZ " + bytes(4) + b"".join(_s15(v) for v in _lab_to_xyz(_PAPER))),
+        (b"A2B0", a2b), (b"A2B1", a2b), (b"A2B2", a2b),
+        (b"B2A0", b2a), (b"B2A1", b2a), (b"B2A2", b2a),
+        (b"gamt", gamut),
+    ]
+    start = 128 + 4 + 12 * len(tags)
+    directory, data, offsets = b"", b"", {}
+    for signature, body in tags:
+        if body not in offsets:  # tags with the same content share it
+            offsets[body] = start + len(data)
+            data += body + bytes(-len(body) % 4)
+        directory += signature + struct.pack(">II", offsets[body], len(body))
+    header = (struct.pack(">I", start + len(data)) + bytes(4) + bytes([2, 0x40, 0, 0])
+              + b"prtrCMYKLab " + struct.pack(">6H", 2017, 1, 1, 0, 0, 0) + b"acsp" + bytes(28)
+              + b"".join(_s15(v) for v in _D50))
+    header += bytes(128 - len(header))
+    return header + struct.pack(">I", len(tags)) + directory + data
+
+
+def _output_profile() -> ColorProfile:
+    return ColorProfile(io.BytesIO(cmyk_profile()), "es20-coated-cmyk.icc",
+                        "relative-colorimetric", (["c"], ["m"], ["y"], ["k"]))

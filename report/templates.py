@@ -51,10 +51,13 @@ class TemplateContext(TypedDict):
     month: str
     year: int
     isbn: str
+    isbn_print: str
+    other_lang: str
     deposit_lines: list[str]
     partners: list[dict[str, Any]]
     theme: Theme
     theme_css: Markup
+    theme_overrides: Markup
     theme_label: str
     cover_line: str
     stylesheets: list[str]
@@ -118,11 +121,14 @@ def template_context(config: Config, document: Document, theme: Theme, edition: 
         month=fmt.date(config.date, "month").capitalize(),
         year=config.date.year,
         isbn=config.isbn[lang],
+        isbn_print=config.isbn_print[lang],
+        other_lang="en" if lang == "fr" else "fr",
         deposit_lines=strings.format("colophon_deposit_text", year=config.date.year).split("\n"),
         partners=[{"id": p.id, "role": p.role, "name": typography(p.name[lang], lang),
                    "logo": logos[p.id]} for p in config.partners],
         theme=theme,
         theme_css=Markup(theme.css()),
+        theme_overrides=Markup(theme.overrides_css),
         theme_label=theme.label.get(lang, theme.name),
         cover_line=typography(theme.cover_line.get(lang, ""), lang),
         stylesheets=stylesheets,
@@ -133,9 +139,23 @@ def template_context(config: Config, document: Document, theme: Theme, edition: 
     )
 
 
+def relative_urls(html: str, root: Path) -> str:
+    """Name project files relative to the project root (the PDF engine's base URL).
+
+    The HTML is then the same in every clone of the project, so the PDF cache is shared.
+    """
+    return html.replace(root.as_uri() + "/", "")
+
+
 def render_html(config: Config, document: Document, theme: Theme, edition: str,
                 stylesheets: list[str]) -> str:
     """Render the whole report of one language and edition as an HTML string."""
+    return render_fragment(config, document, theme, edition, stylesheets, "base.html")
+
+
+def render_fragment(config: Config, document: Document, theme: Theme, edition: str,
+                    stylesheets: list[str], template: str) -> str:
+    """Render one template (the whole report, or the body of one language) with the context."""
     env = make_environment(config.paths.templates)
     context = template_context(config, document, theme, edition, stylesheets)
     placements: dict[str, ExhibitPlacement] = {
@@ -157,7 +177,7 @@ def render_html(config: Config, document: Document, theme: Theme, edition: str,
 
     env.filters["exhibits"] = exhibits
     try:
-        return env.get_template("base.html").render(**context)
+        return relative_urls(env.get_template(template).render(**context), config.paths.root)
     except jinja2.UndefinedError as exc:
         raise RenderError(f"template variable missing: {exc.message}",
                           file=config.paths.templates,

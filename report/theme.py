@@ -1,29 +1,76 @@
 """Stage 1b, theme: read a theme folder into design tokens shared by the CSS and the charts.
 
-Input: ``themes/<name>/theme.toml`` (colours, fonts and their folders, optional logo and cover line,
-optional ``overrides.css``).
+Input: ``themes/<name>/theme.toml`` (colours, fonts and their folders, optional logo, edition label
+and cover line in each language), optional ``overrides.css`` and ``logos/<partner-id>.svg``.
 Output: a frozen :class:`Theme`: the tokens, the ``@font-face`` rules generated from the font files
 themselves (family, weight and style read with fontTools, so a theme cannot declare a face it does not
 ship), the CSS custom properties, and the :class:`~report.charts.ChartStyle` for Altair. One set of
 tokens feeds both, so a partner's colours reach every chart.
+
+Everything is checked before anything renders, and every problem is reported at once, each naming the
+theme file, the key and its line: unknown keys (with the closest valid key), colours, WCAG AA
+contrast of the pairs the stylesheet actually draws, font files, faces and glyphs, the logo (present,
+inside the theme folder, a safe SVG) and ``overrides.css``.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from fontTools.ttLib import TTFont
 
-from .charts import ChartStyle
-from .config import Paths
-from .errors import ReportError, ThemeError, raise_if_any
+from .errors import ReportError, ThemeError, raise_if_any, toml_key_lines, toml_position
+
+if TYPE_CHECKING:  # the charts (Altair) load only when a build draws them
+    from .charts import ChartStyle
+    from .config import Paths
 
 HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
+NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")  # a theme folder: fondation-xyz
+LANGS = ("fr", "en")
 COLOR_KEYS = ("primary", "accent", "text", "muted", "background", "surface", "rule", "cover_text")
+FONT_ROLES = ("body", "heading", "chart")
 FONT_SUFFIXES = (".ttf", ".otf")
+
+# Every key a theme file may hold (a trailing "[]" marks a list). Anything else is a typo.
+SCHEMA: dict[str, str] = {
+    "name": "str",
+    "logo": "str",
+    **{f"label.{lang}": "str" for lang in LANGS},
+    **{f"cover_line.{lang}": "str" for lang in LANGS},
+    **{f"colors.{key}": "color" for key in COLOR_KEYS},
+    "colors.chart": "color[]",
+    **{f"fonts.{role}": "str" for role in FONT_ROLES},
+    "fonts.fallback": "str",
+    "fonts.dirs": "str[]",
+}
+TABLES = {key.split(".")[0] for key in SCHEMA if "." in key}
+REQUIRED = [f"colors.{key}" for key in COLOR_KEYS] + ["colors.chart", "fonts.dirs"] + [
+    f"fonts.{role}" for role in FONT_ROLES]
+
+# WCAG 2.1 AA, for the pairs report.css draws: (foreground, background, minimum, where it is used).
+CONTRAST: tuple[tuple[str, str, float, str], ...] = (
+    ("text", "background", 4.5, "body text on the page"),
+    ("text", "surface", 4.5, "text in callouts and case profiles"),
+    ("muted", "background", 4.5, "captions, notes and running heads"),
+    ("accent", "background", 4.5, "small labels, numbers and ▲ ▼ markers"),
+    ("primary", "surface", 4.5, "box titles in callouts"),
+    ("cover_text", "primary", 4.5, "the cover's text"),
+    ("primary", "background", 3.0, "headings (large text)"),
+)
+CHART_CONTRAST = 3.0  # chart bars against the page (WCAG 1.4.11, graphical objects)
+
+# Characters every face must draw (the report's French and English text), and the significance
+# markers, which at least one family of each font stack must draw.
+TEXT_CHARS = "".join(chr(c) for c in range(0x21, 0x7F)) + (
+    "ÀÂÇÈÉÊËÎÏÔÙÛÜàâçèéêëîïôùûüœŒ«»‘’“”–—…\u00a0\u202f")
+MARKERS = "▲▼"
 
 
 @dataclass(frozen=True)
@@ -32,6 +79,7 @@ class FontFace:
     weight: int
     style: str  # normal | italic
     path: Path
+    chars: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -48,15 +96,23 @@ class Theme:
     logo: Path | None = None
     cover_line: dict[str, str] = field(default_factory=dict)
     overrides_css: str = ""
+    fallback_font: str | None = None
 
     @property
     def font_dirs(self) -> tuple[Path, ...]:
         return tuple(sorted({face.path.parent for face in self.faces}))
 
+    def _stack(self, *families: str | None) -> str:
+        names = dict.fromkeys(f for f in (*families, self.fallback_font) if f)
+        return ", ".join(repr(name) for name in names)
+
     def chart_style(self) -> ChartStyle:
+        from .charts import ChartStyle
+
         chart_dir = next(f.path.parent for f in self.faces if f.family == self.chart_font)
         return ChartStyle(
-            font=self.chart_font,
+            # The SVG names the fallback after the chart face, for the ▲ ▼ markers on the bars.
+            font=", ".join(dict.fromkeys(f for f in (self.chart_font, self.fallback_font) if f)),
             font_dir=chart_dir,
             text=self.colors["text"],
             muted=self.colors["muted"],
@@ -65,7 +121,8 @@ class Theme:
         )
 
     def css(self) -> str:
-        """``@font-face`` rules and the tokens as CSS custom properties."""
+        """``@font-face`` rules and the tokens as CSS custom properties (``overrides.css`` is
+        emitted separately, after the stylesheets, so that it wins over them)."""
         rules = []
         for face in self.faces:
             rules.append(
@@ -76,99 +133,374 @@ class Theme:
         tokens += [f"  --chart-{i + 1}: {c};" for i, c in enumerate(self.chart_colors)]
         tokens += [
             # No generic fallback: a glyph missing from one vendored face is drawn with the
-            # other (▲ ▼ ☐ are in the heading face), never with a system font.
-            f"  --font-body: {self.body_font!r}, {self.heading_font!r};",
-            f"  --font-heading: {self.heading_font!r}, {self.body_font!r};",
+            # theme's other family (then its fallback family), never with a system font.
+            f"  --font-body: {self._stack(self.body_font, self.heading_font)};",
+            f"  --font-heading: {self._stack(self.heading_font, self.body_font)};",
         ]
-        return "\n".join(rules) + "\n:root {\n" + "\n".join(tokens) + "\n}\n" + self.overrides_css
+        return "\n".join(rules) + "\n:root {\n" + "\n".join(tokens) + "\n}\n"
 
 
-def _faces(folder: Path, errors: list[ReportError], theme_file: Path) -> list[FontFace]:
-    faces = []
-    if not folder.is_dir():
-        errors.append(ThemeError("font folder not found", file=theme_file, value=str(folder),
-                                 hint="fonts.dirs lists folders that hold .ttf or .otf files"))
-        return faces
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in FONT_SUFFIXES:
+# Reading the theme file -------------------------------------------------------------------------
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG 2.1 contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+class _Problems:
+    """Collects the problems of one theme file, each located at its key's line."""
+
+    def __init__(self, file: Path, shown: str, text: str) -> None:
+        self.file = file
+        self.shown = shown
+        self.lines = toml_key_lines(text)
+        self.errors: list[ReportError] = []
+
+    def line(self, key: str) -> int | None:
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key.rpartition(".")[0]
+        return None
+
+    def add(self, key: str, message: str, value: Any = None, hint: str | None = None) -> None:
+        self.errors.append(ThemeError(f"{key}: {message}", file=self.shown, line=self.line(key),
+                                      value=value, hint=hint))
+
+
+def _flatten(raw: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in raw.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and path in TABLES:
+            if not value:
+                flat[path] = value
+            flat.update(_flatten(value, path + "."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def _closest(key: str) -> str | None:
+    candidates = sorted({*SCHEMA, *TABLES})
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+    if not close:  # a right key in the wrong table: `primary` → `colors.primary`
+        leaf = key.rpartition(".")[2]
+        by_leaf = {k.rpartition(".")[2]: k for k in candidates}
+        close = [by_leaf[m] for m in difflib.get_close_matches(leaf, list(by_leaf), n=1, cutoff=0.75)]
+    return close[0] if close else None
+
+
+def _check_keys(flat: dict[str, Any], p: _Problems) -> None:
+    for key, value in flat.items():
+        kind = SCHEMA.get(key)
+        if kind is None:
+            if key in TABLES:
+                p.add(key, f"[{key}] must be a table of keys", value=value)
+                continue
+            close = _closest(key)
+            p.add(key, "unknown key", hint=f"did you mean {close!r}?" if close else
+                  f"valid keys: {', '.join(sorted(SCHEMA))}")
+        elif kind == "str" and not (isinstance(value, str) and value.strip()):
+            p.add(key, "must be a non-empty text in quotes", value=value)
+        elif kind == "str[]" and not (isinstance(value, list) and value
+                                      and all(isinstance(v, str) for v in value)):
+            p.add(key, "must be a list of texts in quotes", value=value)
+    suggested = {_closest(key) for key in flat if key not in SCHEMA}
+    for key in REQUIRED:
+        if key not in flat and key not in suggested:  # a typo of it was reported just above
+            p.add(key, "missing", hint="every theme sets it; see themes/default/theme.toml")
+    for table in ("label", "cover_line"):
+        given = [lang for lang in LANGS if f"{table}.{lang}" in flat]
+        if given and len(given) != len(LANGS):
+            missing = next(lang for lang in LANGS if lang not in given)
+            p.add(f"{table}.{missing}", "missing: give the text in every language",
+                  hint=f"{table} needs {' and '.join(LANGS)}")
+
+
+def _check_colors(flat: dict[str, Any], p: _Problems) -> tuple[dict[str, str], list[str]]:
+    colors: dict[str, str] = {}
+    for key in COLOR_KEYS:
+        value = flat.get(f"colors.{key}")
+        if value is None:
             continue
+        if isinstance(value, str) and HEX.match(value):
+            colors[key] = value.upper()
+        else:
+            p.add(f"colors.{key}", "must be a colour like #1A2B3C", value=value,
+                  hint="six hexadecimal digits after #")
+    chart: list[str] = []
+    value = flat.get("colors.chart")
+    if value is not None:
+        if isinstance(value, list) and len(value) >= 4 and all(
+            isinstance(c, str) and HEX.match(c) for c in value
+        ):
+            chart = [c.upper() for c in value]
+        else:
+            bad = [c for c in value if not (isinstance(c, str) and HEX.match(c))] if isinstance(
+                value, list) else value
+            p.add("colors.chart", "must list at least 4 colours like #1A2B3C (the largest chart "
+                  "compares four groups)", value=bad or value)
+    for fg, bg, minimum, where in CONTRAST:
+        if fg in colors and bg in colors:
+            ratio = contrast(colors[fg], colors[bg])
+            if ratio < minimum:
+                p.add(f"colors.{fg}", f"contrast with colors.{bg} is {ratio:.2f}:1, under the "
+                      f"{minimum:g}:1 that WCAG AA asks for {where}", value=colors[fg],
+                      hint=f"make colors.{fg} {'darker' if _light(colors[bg]) else 'lighter'} "
+                      f"or change colors.{bg}")
+    if "background" in colors:
+        for i, colour in enumerate(chart):
+            ratio = contrast(colour, colors["background"])
+            if ratio < CHART_CONTRAST:
+                p.add("colors.chart", f"colour {i + 1} has a contrast of {ratio:.2f}:1 with "
+                      f"colors.background, under the {CHART_CONTRAST:g}:1 that WCAG AA asks for "
+                      "chart bars", value=colour,
+                      hint=f"use a {'darker' if _light(colors['background']) else 'lighter'} shade")
+    return colors, chart
+
+
+def _light(colour: str) -> bool:
+    return contrast(colour, "#000000") > contrast(colour, "#FFFFFF")
+
+
+# Fonts ---------------------------------------------------------------------------------------
+
+def _faces(folder: Path, key: str, p: _Problems) -> list[FontFace]:
+    faces: list[FontFace] = []
+    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in FONT_SUFFIXES)
+    if not files:
+        p.add(key, "font folder holds no .ttf or .otf file", value=str(folder))
+    for path in files:
         try:
             with TTFont(path, lazy=True) as font:
                 name = font["name"]
                 family = name.getDebugName(16) or name.getDebugName(1)
                 weight = int(font["OS/2"].usWeightClass)
                 italic = bool(font["OS/2"].fsSelection & 1) or bool(font["head"].macStyle & 2)
+                chars = frozenset(font.getBestCmap())
         except Exception as exc:  # a corrupt font file
-            errors.append(ThemeError(f"unreadable font file: {exc}", file=path))
+            p.add(key, f"unreadable font file {path.name}: {exc}", value=str(path))
             continue
-        faces.append(FontFace(str(family), weight, "italic" if italic else "normal", path))
+        missing = [c for c in TEXT_CHARS if ord(c) not in chars]
+        if missing:
+            shown = " ".join(f"U+{ord(c):04X}" if c.isspace() else c for c in missing[:12])
+            p.add(key, f"font file {path.name} lacks {len(missing)} characters the report uses: "
+                  f"{shown}{' …' if len(missing) > 12 else ''}", value=str(path),
+                  hint="use a complete version of the font, or leave this face out")
+        faces.append(FontFace(str(family), weight, "italic" if italic else "normal", path, chars))
     return faces
 
 
-def load_theme(paths: Paths, name: str = "default") -> Theme:
-    """Read and check one theme; every problem is reported at once, naming the theme file."""
-    folder = paths.themes / name
-    theme_file = folder / "theme.toml"
-    if not theme_file.is_file():
-        available = sorted(p.name for p in paths.themes.iterdir() if (p / "theme.toml").is_file())
-        raise ThemeError(f"theme {name!r} not found", file=theme_file,
-                         hint=f"available themes: {', '.join(available)}")
-    try:
-        raw = tomllib.loads(theme_file.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ThemeError(f"invalid TOML: {exc.msg}", file=theme_file, line=exc.lineno,
-                         column=exc.colno) from None
-    except UnicodeDecodeError:
-        raise ThemeError("file is not valid UTF-8", file=theme_file) from None
-    errors: list[ReportError] = []
-    colors_raw = raw.get("colors", {})
-    colors: dict[str, str] = {}
-    for key in COLOR_KEYS:
-        value = colors_raw.get(key)
-        if not isinstance(value, str) or not HEX.match(value):
-            errors.append(ThemeError(f"colors.{key} must be a colour like #1A2B3C", file=theme_file,
-                                     value=value))
-        else:
-            colors[key] = value.upper()
-    chart = colors_raw.get("chart", [])
-    if not isinstance(chart, list) or len(chart) < 3 or not all(
-        isinstance(c, str) and HEX.match(c) for c in chart
-    ):
-        errors.append(ThemeError("colors.chart must list at least 3 colours like #1A2B3C",
-                                 file=theme_file, value=chart))
-        chart = []
-    fonts = raw.get("fonts", {})
+def _check_fonts(flat: dict[str, Any], folder: Path, paths: Paths,
+                 p: _Problems) -> tuple[list[FontFace], dict[str, str]]:
     faces: list[FontFace] = []
-    for folder_name in fonts.get("dirs", []):
+    dirs = flat.get("fonts.dirs")
+    for folder_name in dirs if isinstance(dirs, list) else []:
+        if not isinstance(folder_name, str):
+            continue
         candidate = folder / folder_name
         font_dir = candidate if candidate.is_dir() else paths.root / folder_name
-        faces += _faces(font_dir, errors, theme_file)
-    families = {face.family for face in faces}
-    for role in ("body", "heading", "chart"):
-        family = fonts.get(role)
+        if not font_dir.is_dir():
+            p.add("fonts.dirs", "font folder not found", value=folder_name,
+                  hint="give folders relative to the theme folder or to the project root")
+            continue
+        faces += _faces(font_dir, "fonts.dirs", p)
+    families = sorted({face.family for face in faces})
+    roles: dict[str, str] = {}
+    for role in (*FONT_ROLES, "fallback"):
+        family = flat.get(f"fonts.{role}")
+        if not isinstance(family, str) or not family.strip() or not faces:
+            continue
         if family not in families:
-            errors.append(ThemeError(f"fonts.{role} names a family that no font file provides",
-                                     file=theme_file, value=family,
-                                     hint=f"families found: {', '.join(sorted(families))}"))
-    logo = None
-    if raw.get("logo"):
-        logo = (folder / str(raw["logo"])).resolve()
-        if not logo.is_file() or folder.resolve() not in logo.parents:
-            errors.append(ThemeError("logo file not found in the theme folder", file=theme_file,
-                                     value=raw["logo"]))
-    overrides = folder / "overrides.css"
-    raise_if_any(errors, f"theme {name!r} has problems")
+            close = difflib.get_close_matches(family, families, n=1)
+            p.add(f"fonts.{role}", "names a family that no font file in fonts.dirs provides",
+                  value=family, hint=f"did you mean {close[0]!r}?" if close else
+                  f"families found: {', '.join(families)}")
+            continue
+        roles[role] = family
+    lacking: dict[tuple[str, str], list[str]] = {}  # (family, face) → the roles that need it
+    for role, family in roles.items():
+        own = [f for f in faces if f.family == family]
+        needed = {"regular": [f for f in own if f.style == "normal" and f.weight <= 500],
+                  "bold": [f for f in own if f.style == "normal" and f.weight >= 600]}
+        if role == "body":
+            needed["italic"] = [f for f in own if f.style == "italic"]
+        for what, found in needed.items():
+            if role != "fallback" and not found:
+                lacking.setdefault((family, what), []).append(f"fonts.{role}")
+    for (family, what), keys in lacking.items():
+        p.add(keys[0], f"family {family!r} has no {what} face, so the report would fake it"
+              + (f" (also used by {', '.join(keys[1:])})" if keys[1:] else ""), value=family,
+              hint=f"add the {what} font file to a folder of fonts.dirs")
+
+    def draws(family: str | None) -> bool:
+        own = [f for f in faces if f.family == family]
+        return bool(own) and all(ord(c) in f.chars for f in own for c in MARKERS)
+
+    if {"body", "heading"} <= set(roles) and not any(
+        draws(roles.get(r)) for r in ("body", "heading", "fallback")
+    ):
+        p.add("fonts.fallback" if "fonts.fallback" in flat else "fonts.heading",
+              f"neither fonts.body ({roles['body']!r}) nor fonts.heading ({roles['heading']!r})"
+              + (f" nor fonts.fallback ({roles['fallback']!r})" if "fallback" in roles else "")
+              + " draws the significance markers ▲ ▼", hint='set fonts.fallback = "Inter" and add '
+              '"styles/fonts/inter" to fonts.dirs (Inter draws them)')
+    if "chart" in roles and not (draws(roles["chart"]) or draws(roles.get("fallback"))):
+        p.add("fonts.chart", f"{roles['chart']!r} does not draw the markers ▲ ▼ on the bars, and "
+              "no fonts.fallback does", value=roles["chart"],
+              hint='set fonts.fallback = "Inter" and add "styles/fonts/inter" to fonts.dirs')
+    return faces, roles
+
+
+# Logos and overrides ---------------------------------------------------------------------------
+
+def svg_problems(path: Path) -> list[str]:
+    """Why an SVG file is not safe to place in the report (no scripts, no external references)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [f"unreadable: {exc}"]
+    if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
+        return ["has a DOCTYPE or ENTITY declaration"]
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        return [f"is not well-formed XML: {exc}"]
+    if root.tag.rpartition("}")[2] != "svg":
+        return ["is not an SVG document"]
+    problems: list[str] = []
+    for element in root.iter():
+        tag = element.tag.rpartition("}")[2]
+        if tag in {"script", "foreignObject", "iframe", "embed", "object", "audio", "video"}:
+            problems.append(f"has a <{tag}> element")
+        for name, value in element.attrib.items():
+            local = name.rpartition("}")[2]
+            if local.lower().startswith("on"):
+                problems.append(f"has an event handler {local!r}")
+            elif local == "href" and not value.startswith("#"):
+                problems.append(f"refers to {value[:40]!r} (only #local references are allowed)")
+            elif re.search(r"url\(\s*['\"]?(?!#)", value):
+                problems.append(f"refers to an external url() in {local!r}")
+        if tag == "style" and re.search(r"@import|url\(\s*['\"]?(?!#)", element.text or ""):
+            problems.append("its <style> imports or refers to an external file")
+    return list(dict.fromkeys(problems))
+
+
+def _check_logos(flat: dict[str, Any], folder: Path, p: _Problems) -> Path | None:
+    logo: Path | None = None
+    value = flat.get("logo")
+    if isinstance(value, str) and value.strip():
+        candidate = (folder / value).resolve()
+        if folder.resolve() not in candidate.parents or not candidate.is_file():
+            p.add("logo", "logo file not found in the theme folder", value=value,
+                  hint="give a path relative to the theme folder, e.g. logo.svg")
+        elif candidate.suffix.lower() != ".svg":
+            p.add("logo", "the logo must be an SVG file (sharp in print and on screen)",
+                  value=value)
+        else:
+            logo = candidate
+    logos = folder / "logos"
+    checked = [logo] if logo else []
+    checked += sorted(f.resolve() for f in logos.glob("*.svg")) if logos.is_dir() else []
+    base = p.shown.rpartition("/")[0]
+    inside = folder.resolve()
+    for path in dict.fromkeys(checked):
+        if inside not in path.parents or not path.is_file():
+            # a link out of the theme, a pipe or a device is refused without being read
+            p.errors.append(ThemeError("a logo must be a regular file inside the theme folder",
+                                       file=f"{base}/logos/{path.name}", value=str(path)))
+            continue
+        if path.stat().st_size > 2 * 1024 * 1024:
+            p.errors.append(ThemeError("logo larger than 2 MB", file=f"{base}/logos/{path.name}",
+                                       hint="export a plain, simplified SVG"))
+            continue
+        shown = f"{base}/{path.relative_to(inside).as_posix()}"
+        for problem in svg_problems(path):
+            p.errors.append(ThemeError(f"unsafe SVG: it {problem}", file=shown,
+                                       hint="export a plain SVG: shapes and text only, "
+                                       "no scripts, links or embedded images"))
+    return logo
+
+
+def _read_overrides(folder: Path, p: _Problems) -> str:
+    path = folder / "overrides.css"
+    if not path.is_file():
+        return ""
+    try:
+        css = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        p.errors.append(ThemeError("file is not valid UTF-8", file=f"{p.shown.rpartition('/')[0]}"
+                                   "/overrides.css"))
+        return ""
+    if "</" in css:
+        line = css[:css.index("</")].count("\n") + 1
+        p.errors.append(ThemeError("must hold CSS only, not HTML", line=line, value="</",
+                                   file=f"{p.shown.rpartition('/')[0]}/overrides.css"))
+    return css
+
+
+def load_theme(paths: Paths, name: str = "default") -> Theme:
+    """Read and check one theme; every problem is reported at once, naming the file, key and line."""
+    folder = paths.themes / name
+    theme_file = folder / "theme.toml"
+    try:
+        shown = theme_file.relative_to(paths.root).as_posix()
+    except ValueError:
+        shown = str(theme_file)
+    if not NAME.match(name) or not theme_file.is_file():
+        available = sorted(p.name for p in paths.themes.iterdir() if (p / "theme.toml").is_file()) \
+            if paths.themes.is_dir() else []
+        close = difflib.get_close_matches(name, available, n=1)
+        raise ThemeError(f"theme {name!r} not found", file=shown,
+                         hint=(f"did you mean {close[0]!r}? " if close else "")
+                         + f"available themes: {', '.join(available)}; "
+                         f"create one with python build.py --new-theme {name}")
+    try:
+        text = theme_file.read_text(encoding="utf-8-sig")
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message, line, column = toml_position(exc)
+        raise ThemeError(f"invalid TOML: {message}", file=shown, line=line, column=column,
+                         hint="see themes/default/theme.toml for the syntax") from None
+    except UnicodeDecodeError as exc:
+        raw_bytes = theme_file.read_bytes()
+        start = exc.start + (3 if raw_bytes.startswith(b"\xef\xbb\xbf") else 0)
+        line = raw_bytes[:start].count(b"\n") + 1
+        column = start - (raw_bytes.rfind(b"\n", 0, start) + 1) + 1
+        raise ThemeError("file is not valid UTF-8", file=shown, line=line, column=column,
+                         value=raw_bytes[start:start + 1], hint="save the file as UTF-8") from None
+    p = _Problems(theme_file, shown, text)
+    flat = _flatten(raw)
+    _check_keys(flat, p)
+    if "name" in flat and flat["name"] != name:
+        p.add("name", f"does not match the theme's folder name {name!r}", value=flat["name"],
+              hint=f'write name = "{name}"')
+    colors, chart = _check_colors(flat, p)
+    faces, roles = _check_fonts(flat, folder, paths, p)
+    logo = _check_logos(flat, folder, p)
+    overrides = _read_overrides(folder, p)
+    raise_if_any(p.errors, f"theme {name!r} has problems ({shown})")
     return Theme(
         name=name,
         folder=folder,
         colors=colors,
-        chart_colors=tuple(c.upper() for c in chart),
-        body_font=str(fonts["body"]),
-        heading_font=str(fonts["heading"]),
-        chart_font=str(fonts["chart"]),
+        chart_colors=tuple(chart),
+        body_font=roles["body"],
+        heading_font=roles["heading"],
+        chart_font=roles["chart"],
         faces=tuple(faces),
-        label=dict(raw.get("label", {})),
+        label={lang: flat[f"label.{lang}"] for lang in LANGS if f"label.{lang}" in flat},
         logo=logo,
-        cover_line=dict(raw.get("cover_line", {})),
-        overrides_css=overrides.read_text(encoding="utf-8") if overrides.is_file() else "",
+        cover_line={lang: flat[f"cover_line.{lang}"] for lang in LANGS
+                    if f"cover_line.{lang}" in flat},
+        overrides_css=overrides,
+        fallback_font=roles.get("fallback"),
     )

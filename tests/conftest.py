@@ -17,6 +17,7 @@ class Built:
     out: Path
     manifest: dict
     result: object
+    cache: Path
 
     def pdf(self, lang: str, edition: str = "screen") -> Path:
         entry = next(e for e in self.manifest["outputs"]
@@ -30,10 +31,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     from report.build import BuildOptions, build
 
     out = tmp_path_factory.mktemp("dist")
+    cache = tmp_path_factory.mktemp("cache")
     result = build(BuildOptions(root=ROOT, out_dir=out, languages=("fr", "en"),
-                                editions=("screen",), strict=True))
+                                editions=("screen",), strict=True, cache_dir=cache))
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    return Built(out, manifest, result)
+    return Built(out, manifest, result, cache)
 
 
 @pytest.fixture(scope="session")

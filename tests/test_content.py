@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from report.build import BuildOptions, assemble, validate_inputs
 from report.config import load_config
 from report.content import load_content
 from report.errors import ContentError, ReportError
@@ -16,28 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def documents(built):
-    """The documents assembled during the session build (one per language)."""
-    from report.build import BuildOptions, build
-
-    del built  # the build has run; assemble again without rendering (cheap)
-    from report.charts import Chart
-    from report.content import load_content as _load
-    from report.data import load_survey
-    from report.document import build_document
-    from report.exhibits import compute_exhibits, load_definitions
-    from report.statistics import compute_statistics
-
-    config = load_config(ROOT)
-    stats = compute_statistics(load_survey(config.paths.survey))
-    defs = {**load_definitions(config.paths.figures, "figure", stats.codebook),
-            **load_definitions(config.paths.tables, "table", stats.codebook)}
-    exhibits = compute_exhibits(defs, stats, config.strings)
-    content = _load(config)
-    charts = {k: Chart(k, "<svg/>", 1, 1, "") for k in defs}
-    del BuildOptions, build
-    return {lang: build_document(config, content, lang, stats, exhibits[lang], charts)
-            for lang in ("fr", "en")}
+def documents():
+    """Both languages' documents, assembled as the build does (charts are not drawn)."""
+    inputs = validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
+    return {lang: assemble(inputs, lang, charts={}) for lang in ("fr", "en")}
 
 
 def _outline(document):

@@ -1,0 +1,74 @@
+"""Nothing unchanged is redone: no-op rebuilds, per-language re-rendering, chart cache."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from report.build import BuildOptions, build
+from report.cache import Cache, input_fingerprint, key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _options(root: Path, built, **extra) -> BuildOptions:
+    return BuildOptions(root=root, out_dir=extra.pop("out", built.out), languages=("fr", "en"),
+                        editions=("screen",), strict=True, cache_dir=built.cache, **extra)
+
+
+def test_session_build_rendered_both_languages(built):
+    assert sorted(built.result.rendered) == ["en screen", "fr screen"]
+
+
+def test_noop_rebuild_renders_nothing(built):
+    before = {p.name: p.read_bytes() for p in built.out.iterdir()}
+    result = build(_options(ROOT, built))
+    assert result.up_to_date
+    assert result.rendered == [] and result.outputs == []
+    assert {p.name: p.read_bytes() for p in built.out.iterdir()} == before
+
+
+def test_a_french_edit_rerenders_french_only(built, project, tmp_path):
+    page = project / "data" / "content" / "fr" / "conclusion.md"
+    page.write_text(page.read_text("utf-8") + "\nUn paragraphe ajouté par un éditeur.\n", "utf-8")
+    result = build(_options(project, built, out=tmp_path / "out"))
+    assert result.rendered == ["fr screen"]
+    assert result.reused == ["en screen"]
+    en = next(o for o in result.outputs if o.lang == "en")
+    assert en.data == (built.pdf("en")).read_bytes()
+
+
+def test_fingerprint_follows_content_not_timestamps(project):
+    first = input_fingerprint(project, "default", {})
+    page = project / "data" / "content" / "en" / "uses.md"
+    page.touch()
+    assert input_fingerprint(project, "default", {}) == first
+    page.write_text(page.read_text("utf-8") + " ", "utf-8")
+    assert input_fingerprint(project, "default", {}) != first
+
+
+def test_cache_entries_are_keyed_by_content(tmp_path):
+    cache = Cache(tmp_path)
+    name = key("chart", "spec-a")
+    assert cache.get("charts", name) is None
+    cache.put("charts", name, b"<svg/>")
+    assert cache.get("charts", name) == b"<svg/>"
+    assert key("chart", "spec-b") != name
+    assert Cache(None).get("charts", name) is None
+    assert hashlib.sha256(b"x").hexdigest() not in {p.name for p in tmp_path.rglob("*")}
+
+
+def test_a_dependency_upgrade_invalidates_every_key(monkeypatch):
+    from report import cache as cachelib
+
+    before = key("pdf", "same html")
+    real = cachelib.metadata.version
+    monkeypatch.setattr(cachelib.metadata, "version",
+                        lambda name: "99.0" if name == "weasyprint" else real(name))
+    cachelib.versions.cache_clear()
+    try:
+        assert key("pdf", "same html") != before
+    finally:
+        monkeypatch.undo()
+        cachelib.versions.cache_clear()
+    assert key("pdf", "same html") == before

@@ -1,0 +1,389 @@
+"""Hostile content gets nothing: no file outside the project's asset folders is read, nothing is
+fetched from the network, and the text is shown escaped (or refused with a message).
+
+Content, front matter, codebook labels and partner themes come from outside the team. The defence is
+structural, not string filtering: Markdown is rendered with raw HTML off and cleaned by the nh3
+sanitiser (report/markdown.py), templates escape everything (autoescape), and the PDF engine reads
+resources only through the restricted ProjectFetcher (report/pdf.py). The end-to-end test builds a
+small report full of hostile text through the real pipeline and WeasyPrint, with an audit hook that
+records every file opened and every socket connection, and the fetcher spied on.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from report.cli import main
+from report.markdown import MarkdownRenderer
+from report.pdf import ProjectFetcher
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("/etc/passwd", "/etc/hostname", "/dev/urandom", "/dev/zero")
+
+# -- an audit hook: every file Python opens and every connection it tries ------------------------
+AUDIT: dict[str, list] = {"open": [], "connect": []}
+_RECORDING = [False]
+
+
+def _audit(event: str, args: tuple) -> None:
+    if not _RECORDING[0]:
+        return
+    if event == "open" and args and isinstance(args[0], str | bytes | Path):
+        AUDIT["open"].append(str(args[0] if not isinstance(args[0], bytes) else args[0].decode()))
+    elif event in ("socket.connect", "socket.getaddrinfo", "urllib.Request"):
+        AUDIT["connect"].append((event, args))
+
+
+sys.addaudithook(_audit)  # hooks cannot be removed: it records only while a test asks it to
+
+
+@pytest.fixture
+def recording(monkeypatch: pytest.MonkeyPatch):
+    """Record opens and connections; make any socket connection fail loudly."""
+
+    def no_network(*args, **kwargs):
+        raise AssertionError(f"a network connection was attempted: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket.socket, "connect_ex", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    for records in AUDIT.values():
+        records.clear()
+    _RECORDING[0] = True
+    yield AUDIT
+    _RECORDING[0] = False
+
+
+def assert_nothing_forbidden_was_read(audit: dict[str, list]) -> None:
+    opened = {str(Path(p).resolve()) if not p.startswith("/proc") else p for p in audit["open"]}
+    for forbidden in FORBIDDEN:
+        assert forbidden not in opened, f"{forbidden} was opened"
+    assert audit["connect"] == [], audit["connect"]
+
+
+# -- hostile inputs --------------------------------------------------------------------------------
+SCRIPT = '<script>alert("x")</script>'
+BODY = f"""Raw HTML: {SCRIPT} <img src="file:///etc/passwd"> <iframe src="http://evil.example/"></iframe>
+<style>@import url(http://evil.example/x.css);</style> <a href="javascript:alert(2)">raw</a>
+
+Links: [js](javascript:alert(1)) [file](file:///etc/passwd) [up](../../../../etc/passwd)
+[web](http://evil.example/page) [data](data:text/html,hi) <file:///etc/hostname>
+
+{{{{figure fig-hostile}}}}
+
+As {{{{ref fig-hostile}}}} and {{{{ref tab-hostile}}}} show, {{{{stat social_networks}}}} are online.
+
+{{{{table tab-hostile}}}}
+
+::: callout Callout {SCRIPT}
+Text in the box: &lt;b&gt; and <b>bold</b>.
+:::
+"""
+PAGE = f"""---
+title: 'Hostile {SCRIPT} & <i>title</i>'
+short_title: "<b>short</b>"
+---
+
+{BODY}"""
+FIGURES = """- id: fig-hostile
+  kind: bars
+  variables: [social_networks, office_suite]
+  caption: {fr: "Légende <script>x</script>", en: "Caption <script>alert('caption')</script>"}
+"""
+TABLES = """- id: tab-hostile
+  kind: crosstab
+  variables: [office_suite]
+  by: legal_form
+  caption: {fr: "Tableau <b>x</b>", en: "Table <b>bold?</b>"}
+"""
+STRUCTURE = """front: [acknowledgements]
+chapters:
+  - id: hostile
+appendices: []
+"""
+OVERRIDES = """@import url("file:///etc/passwd");
+@import url("http://evil.example/x.css");
+body { background-image: url("file:///etc/passwd"); }
+h1 { background-image: url("https://evil.example/track.png"); }
+h2 { background-image: url("../../../../../../../../etc/hostname"); }
+html { background-image: url("themes/hostile/big.png"); }
+p.box-title { background-image: url("themes/hostile/passwd.css"); }
+.stat { background-image: url("themes/hostile/device.png"); }
+@font-face { font-family: "Evil"; src: url("file:///dev/urandom"); }
+@font-face { font-family: "Evil2"; src: url("http://evil.example/font.woff"); }
+"""
+
+
+def _huge_png(width: int = 100_000, height: int = 100_000) -> bytes:
+    """A tiny file that declares a huge picture (a decompression bomb's header)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\0" * 1024)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small report (one chapter) whose every input an outsider could write is hostile."""
+    root = tmp_path_factory.mktemp("hostile")
+    for name in ("data", "themes"):
+        shutil.copytree(ROOT / name, root / name)
+    for name in ("templates", "styles"):
+        (root / name).symlink_to(ROOT / name, target_is_directory=True)
+    data = root / "data"
+    (data / "structure.yaml").write_text(STRUCTURE, "utf-8")
+    (data / "figures.yaml").write_text(FIGURES, "utf-8")
+    (data / "tables.yaml").write_text(TABLES, "utf-8")
+    for lang in ("fr", "en"):
+        (data / "content" / lang / "hostile.md").write_text(PAGE, "utf-8")
+    codebook = data / "survey" / "codebook.yaml"
+    text = codebook.read_text("utf-8")
+    for old, new in [
+        ('label: {fr: "Réseaux sociaux", en: "Social networks"}',
+         """label: {fr: "Réseaux sociaux", en: "Social <script>alert('label')</script> networks"}"""),
+        ('npo: {fr: "OBNL", en: "Non-profit"}',
+         'npo: {fr: "OBNL", en: "<img src=\\"file:///etc/passwd\\">Non-profit"}'),
+    ]:
+        assert old in text, old
+        text = text.replace(old, new)
+    codebook.write_text(text, "utf-8")
+    theme = root / "themes" / "hostile"
+    shutil.copytree(root / "themes" / "default", theme)
+    toml = theme / "theme.toml"
+    toml.write_text(toml.read_text("utf-8").replace('name = "default"', 'name = "hostile"'), "utf-8")
+    (theme / "overrides.css").write_text(OVERRIDES, "utf-8")
+    (theme / "big.png").write_bytes(_huge_png())
+    (theme / "device.png").symlink_to("/dev/urandom")
+    return root
+
+
+def pdf_text(path: Path) -> str:
+    reader = PdfReader(path)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("\u202f", " "))
+
+
+def link_targets(path: Path) -> list[str]:
+    targets = []
+    for page in PdfReader(path).pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A")
+            if action is not None and "/URI" in action:
+                targets.append(str(action["/URI"]))
+    return targets
+
+
+def test_hostile_report_builds_with_everything_escaped_and_nothing_read(
+        hostile, tmp_path, recording, monkeypatch, capsys):
+    fetched: list[str] = []
+    refused: list[str] = []
+    fetch = ProjectFetcher.fetch
+
+    def spy(self, url, headers=None):
+        fetched.append(url)
+        try:
+            return fetch(self, url, headers)
+        except ValueError:
+            refused.append(url)
+            raise
+
+    monkeypatch.setattr(ProjectFetcher, "fetch", spy)
+    out = tmp_path / "dist"
+    code = main(["--root", str(hostile), "--out", str(out), "--lang", "en", "--theme", "hostile",
+                 "--workers", "1", "--no-cache"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert_nothing_forbidden_was_read(recording)
+
+    # the engine asked for the hostile resources, and got none of them
+    assert any("etc/passwd" in u for u in refused) and any("evil.example" in u for u in refused)
+    served = [u for u in fetched if u not in refused]
+    roots = [ROOT / "styles", ROOT / "templates", hostile / "themes" / "hostile",
+             hostile / "styles", hostile / "templates"]
+    for url in served:
+        real = Path(url.removeprefix("file://")).resolve()
+        assert any(real.is_relative_to(r.resolve()) for r in roots), url
+    for name in ("big.png", "passwd.css", "device.png", "urandom", "hostname"):
+        assert any(name in u for u in refused), f"{name} was not refused: {refused}"
+    assert "resource refused" in err  # the editor is told
+
+    pdf = out / "social-economy-2-0-screen-hostile.pdf"
+    text = pdf_text(pdf)
+    for shown in ['<script>alert("x")</script>', "Social <script>alert('label')</script> networks",
+                  "Caption <script>alert('caption')</script>", '<img src="file:///etc/passwd">',
+                  "[js](javascript:alert(1))", "<b>bold</b>", "<i>title</i>"]:
+        assert shown in text, f"{shown!r} is not shown as text"
+    assert "root:x:0:0" not in text  # /etc/passwd's first line
+    for uri in link_targets(pdf):
+        assert re.match(r"(https?|mailto):", uri), f"a link to {uri!r} made it into the PDF"
+
+
+def test_strict_build_refuses_hostile_theme_with_a_message(hostile, tmp_path, recording, capsys):
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "previous.pdf").write_bytes(b"%PDF previous")
+    code = main(["--root", str(hostile), "--out", str(out), "--lang", "en", "--theme", "hostile",
+                 "--workers", "1", "--no-cache", "--strict", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert err.startswith("render error: ") and "Traceback" not in err
+    assert "file:///etc/passwd" in err and "outside the project's asset folders" in err
+    assert "too large to decode" in err and "evil.example" in err
+    assert sorted(p.name for p in out.iterdir()) == ["previous.pdf"]
+    assert_nothing_forbidden_was_read(recording)
+
+
+def test_a_link_out_of_a_theme_is_never_read(hostile, recording):
+    """A partner theme holding ``passwd.css -> /etc/passwd``: the fetcher refuses it (above), and
+    nothing else may read it either, not even to compute a cache key."""
+    from report import cache
+
+    link = hostile / "themes" / "hostile" / "passwd.css"
+    link.symlink_to("/etc/passwd")
+    try:
+        cache.input_fingerprint(hostile, "hostile", {})
+        assert_nothing_forbidden_was_read(recording)
+    finally:
+        link.unlink()
+
+
+# -- the pieces, one by one ---------------------------------------------------------------------
+class _Codes:
+    def inline(self, code):
+        return "[code]"
+
+    def block(self, code):
+        return "[block]"
+
+
+@pytest.mark.parametrize(("markdown", "shown", "absent"), [
+    ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;", "<script"),
+    ('<img src="file:///etc/passwd">', "&lt;img", "<img"),
+    ("[x](javascript:alert(1))", "[x](javascript:alert(1))", "href"),
+    ("[x](file:///etc/passwd)", "[x](file:///etc/passwd)", "href"),
+    ("[x](../../etc/passwd)", ">x</a>", "../"),
+    ("[x](data:text/html,hi)", "[x](data:text/html,hi)", "href"),
+    ("<file:///etc/passwd>", "file:///etc/passwd", "href"),
+    ("[x](#tab-web)", 'href="#tab-web"', "<script"),
+    ("[x](https://cefrio.qc.ca)", 'href="https://cefrio.qc.ca"', "<script"),
+    ("::: note <script>x</script>\nbody\n:::", "&lt;script&gt;", "<script"),
+    ("Note[^1].\n\n[^1]: <iframe src='http://x'></iframe>", "&lt;iframe", "<iframe"),
+])
+def test_markdown_escapes_or_drops_hostile_markup(markdown, shown, absent):
+    html = MarkdownRenderer("en", lambda key: key).render(
+        markdown, file=Path("x.md"), first_line=1, heading_level=2, id_prefix="x",
+        resolver=_Codes()).html
+    assert shown in html, html
+    assert absent not in html, html
+
+
+@pytest.mark.parametrize("image", ["![x](/dev/urandom)", "![x](../../etc/passwd)",
+                                   "![x](http://evil.example/x.png)", "![x](huge.png)"])
+def test_markdown_images_are_refused_with_a_message(image):
+    from report.errors import ContentError
+
+    with pytest.raises(ContentError, match="images are placed with") as info:
+        MarkdownRenderer("en", lambda key: key).render(
+            f"Text.\n\n{image}\n", file=Path("x.md"), first_line=4, heading_level=2,
+            id_prefix="x", resolver=_Codes())
+    assert info.value.line == 6
+
+
+@pytest.fixture
+def assets(tmp_path: Path) -> Path:
+    folder = tmp_path / "assets"
+    folder.mkdir()
+    (folder / "ok.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (folder / "huge.png").write_bytes(_huge_png())
+    (folder / "large.png").write_bytes(_huge_png(8000, 6250))  # 50 megapixels
+    (folder / "fine.png").write_bytes(_huge_png(2400, 3300))
+    (folder / "bad.png").write_bytes(b"not a png at all")
+    (folder / "passwd.svg").symlink_to("/etc/passwd")
+    (folder / "random.png").symlink_to("/dev/urandom")
+    (folder / "sub").mkdir()
+    import os
+
+    os.mkfifo(folder / "pipe.css")  # reading it would block forever
+    return folder
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("huge.png", "too large to decode"), ("large.png", "50 megapixels .the limit is 40"),
+    ("bad.png", "not a readable image"),
+    ("passwd.svg", "outside"), ("random.png", "outside"), ("sub", "not a regular file"),
+    ("pipe.css", "not a regular file"), ("missing.css", "no such file"),
+])
+def test_fetcher_refuses_what_is_not_a_plain_project_file(assets, recording, name, why):
+    fetcher = ProjectFetcher((assets,))
+    with pytest.raises(ValueError, match=why):
+        fetcher.fetch((assets / name).as_uri())
+    assert fetcher.refused and fetcher.served == []
+    assert_nothing_forbidden_was_read(recording)
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd", "file://evil.example/etc/passwd", "http://evil.example/x.css",
+    "https://evil.example/x.png", "ftp://evil.example/x", "data:text/css,body{}",
+    "FILE:///etc/passwd", "file:///%2e%2e/etc/passwd", "javascript:alert(1)",
+])
+def test_fetcher_never_reads_outside_or_connects(assets, recording, url):
+    fetcher = ProjectFetcher((assets,))
+    with pytest.raises(ValueError):
+        fetcher.fetch(url)
+    with pytest.raises(ValueError):
+        fetcher.open(url)  # urllib's entry point leads to the same checks
+    assert_nothing_forbidden_was_read(recording)
+
+
+def test_fetcher_serves_project_files(assets):
+    fetcher = ProjectFetcher((assets,))
+    response = fetcher.fetch((assets / "ok.svg").as_uri())
+    assert response.read().startswith(b"<svg")
+    assert fetcher.fetch((assets / "fine.png").as_uri()).read().startswith(b"\x89PNG")
+    assert fetcher.served == [assets / "ok.svg", assets / "fine.png"] and fetcher.refused == []
+
+
+def test_a_theme_logo_that_is_not_a_file_is_refused_not_read(hostile, tmp_path):
+    import os
+    import threading
+
+    from report.config import Paths
+    from report.errors import ThemeError
+    from report.theme import load_theme
+
+    logos = hostile / "themes" / "hostile" / "logos"
+    logos.mkdir(exist_ok=True)
+    pipe = logos / "cefrio.svg"
+    os.mkfifo(pipe)
+    outcome: list[object] = []
+
+    def load() -> None:
+        try:
+            outcome.append(load_theme(Paths.under(hostile), "hostile"))
+        except ThemeError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(timeout=3)
+    blocked = worker.is_alive()
+    if blocked:  # unblock the reader: a writer that closes at once gives it an end of file
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(timeout=10)
+    pipe.unlink()
+    assert not blocked, "reading the theme blocked on a named pipe"
+    assert outcome and isinstance(outcome[0], ThemeError), outcome
