@@ -200,14 +200,28 @@ def build_language(inputs: _Inputs, options: BuildOptions, lang: str,
 
 
 # -- parallel editions ------------------------------------------------------------------------
-def _warm_worker() -> None:
+def _warm_worker(root: Path, theme_name: str) -> None:
     """Run in each worker as it starts, while the parent validates the inputs: import the
-    rendering stack and start the chart engine, so that the language's work starts at once."""
+    rendering stack and what unpickling the inputs needs, register the chart font and start the
+    chart engine with a first drawing, so that the language's real work starts at once."""
+    import pandas  # noqa: F401  (the statistics arrive pickled)
     import vl_convert
 
     from . import charts, document, pdf, templates  # noqa: F401
+    from .config import Paths
+    from .errors import ReportError
+    from .theme import load_theme
 
-    vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": []}})
+    try:
+        style = load_theme(Paths.under(root), theme_name).chart_style()
+    except ReportError:
+        return  # the parent reports it
+    charts._register_font(style)
+    vl_convert.vegalite_to_svg({
+        "data": {"values": [{"a": "Ééé 1,5 %", "b": 0.5}]},
+        "mark": {"type": "text", "font": style.font},
+        "encoding": {"text": {"field": "a"}, "x": {"field": "b", "type": "quantitative"}},
+    })
 
 
 def start_workers(options: BuildOptions) -> ProcessPoolExecutor | None:
@@ -220,10 +234,12 @@ def start_workers(options: BuildOptions) -> ProcessPoolExecutor | None:
     languages = LANGUAGES if "bilingual" in options.editions else options.languages
     if options.check_only or options.workers < 2 or len(languages) < 2:
         return None
-    pool = ProcessPoolExecutor(max_workers=min(options.workers, len(languages)),
+    # This process renders one language itself: the pool holds the others' workers.
+    workers = min(options.workers, len(languages)) - 1
+    pool = ProcessPoolExecutor(max_workers=workers,
                                mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_warm_worker)
-    for _ in range(min(options.workers, len(languages))):
+                               initializer=_warm_worker, initargs=(options.root, options.theme))
+    for _ in range(workers):
         pool.submit(int)  # make the pool start every worker now
     return pool
 
@@ -231,18 +247,19 @@ def start_workers(options: BuildOptions) -> ProcessPoolExecutor | None:
 def _run_languages(inputs: _Inputs, options: BuildOptions, languages: tuple[str, ...],
                    editions: tuple[str, ...], pool: ProcessPoolExecutor | None,
                    progress: Progress) -> dict[str, Any]:
-    """Each language in its own worker process, or one after the other without a pool."""
+    """The languages in parallel: the first in this process, the others in the pool's workers
+    (or all in this process, one after the other, without a pool)."""
     results: dict[str, Any] = {}
     futures = {}
-    for lang in languages:
+    for lang in languages[1:] if pool is not None else ():
+        progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'} (worker)")
+        futures[lang] = pool.submit(build_language, inputs, options, lang, editions)
+    for lang in languages if pool is None else languages[:1]:
         progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'}")
-        if pool is None:
-            results[lang] = build_language(inputs, options, lang, editions)
-        else:
-            futures[lang] = pool.submit(build_language, inputs, options, lang, editions)
+        results[lang] = build_language(inputs, options, lang, editions)
     for lang, future in futures.items():
         results[lang] = future.result()
-    return results
+    return {lang: results[lang] for lang in languages}
 
 
 # -- the build --------------------------------------------------------------------------------
