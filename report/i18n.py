@@ -84,11 +84,19 @@ class Formatter:
         body = self.number(amount, decimals)
         return re.sub(r"[#0,.]+", lambda _m: body, pattern, count=1).replace("¤", "$")
 
-    def money_compact(self, amount: float | int) -> str:
-        """A large amount in tables: «38 G$» / "$38B"."""
-        return numbers.format_compact_currency(amount, "CAD", locale=self.locale).replace(
-            "CA", ""
-        )
+    def money_compact(self, amount: float | int, decimals: int = 0) -> str:
+        """A large amount in tables: «38 G$» / "$38B", «2,5 M$» / "$2.5M".
+
+        Composed here rather than taken from Babel's compact currency data, whose French spacing
+        changed between Babel 2.18 («38 G$») and 2.19 («38 G $»): the OQLF writes «38 G$».
+        """
+        value = Decimal(str(amount))
+        for size, fr_unit, en_unit in ((Decimal(10) ** 9, "G", "B"), (Decimal(10) ** 6, "M", "M"),
+                                       (Decimal(10) ** 3, "k", "K")):
+            if abs(value) >= size:
+                figure = self.number(value / size, decimals)
+                return f"{figure}{NBSP}{fr_unit}$" if self.lang == "fr" else f"${figure}{en_unit}"
+        return self.money(amount, decimals)
 
     def money_words(self, amount: float | int, decimals: int = 0) -> str:
         """A large amount in prose: «38 milliards de dollars» / "$38 billion"."""
