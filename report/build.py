@@ -129,7 +129,7 @@ def validate_inputs(options: BuildOptions, progress: Progress) -> _Inputs:
 
 def render_charts(inputs: _Inputs, lang: str, cache: cachelib.Cache) -> dict[str, Any]:
     """Draw every figure of one language, reusing cached SVG when the spec is unchanged."""
-    from .charts import Chart, render_chart, spec_key
+    from .charts import Chart, build_spec, render_chart, spec_key
 
     style = inputs.theme.chart_style()
     fonts = cachelib.hash_files((p for p in style.font_dir.iterdir() if p.is_file()),
@@ -138,12 +138,13 @@ def render_charts(inputs: _Inputs, lang: str, cache: cachelib.Cache) -> dict[str
     for key, data in inputs.exhibits[lang].items():
         if data.family != "figure":
             continue
-        name = cachelib.key("chart", spec_key(data, style, lang), fonts)
+        spec = build_spec(data, style)  # once: it is both the cache key and the drawing
+        name = cachelib.key("chart", spec_key(spec, data, lang), fonts)
         cached = cache.get_json("charts", name)
         if cached is not None:
             charts[key] = Chart(**cached)
             continue
-        chart = render_chart(data, style, lang)
+        chart = render_chart(data, style, lang, spec)
         cache.put_json("charts", name, chart.__dict__)
         charts[key] = chart
     return charts

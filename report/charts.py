@@ -123,9 +123,10 @@ def _register_font(style: ChartStyle) -> None:
         _registered.add(key)
 
 
-def render_chart(data: ExhibitData, style: ChartStyle, lang: str) -> Chart:
-    """Draw one figure in one language as SVG."""
-    spec = build_spec(data, style)
+def render_chart(data: ExhibitData, style: ChartStyle, lang: str,
+                 spec: dict[str, Any] | None = None) -> Chart:
+    """Draw one figure in one language as SVG (``spec``: its :func:`build_spec`, if already made)."""
+    spec = spec if spec is not None else build_spec(data, style)
     _register_font(style)
     try:
         svg = vlc.vegalite_to_svg(spec, format_locale=D3_LOCALES[lang])
@@ -136,9 +137,9 @@ def render_chart(data: ExhibitData, style: ChartStyle, lang: str) -> Chart:
     return Chart(data.id, _clean_svg(svg, data.alt), width, height, data.alt)
 
 
-def spec_key(data: ExhibitData, style: ChartStyle, lang: str) -> str:
-    """A content hash of everything that shapes a chart (for caching)."""
-    spec = build_spec(data, style)
+def spec_key(spec: dict[str, Any], data: ExhibitData, lang: str) -> str:
+    """A content hash of everything that shapes a chart (for caching): its spec, its locale and
+    its alternative text."""
     blob = json.dumps([spec, lang, D3_LOCALES[lang], data.alt], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 

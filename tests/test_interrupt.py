@@ -52,7 +52,7 @@ DRIVER = textwrap.dedent('''
             marker.write_text(step)
             time.sleep(seconds)
 
-    def render_chart(data, style, lang):
+    def render_chart(data, style, lang, spec=None):
         return report.charts.Chart(data.id, "<svg xmlns='http://www.w3.org/2000/svg'/>", 1, 1,
                                    data.alt)
 
@@ -198,8 +198,8 @@ def stub_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     import report.charts
     import report.pdf
 
-    monkeypatch.setattr(report.charts, "render_chart", lambda data, style, lang: report.charts.Chart(
-        data.id, "<svg xmlns='http://www.w3.org/2000/svg'/>", 1, 1, data.alt))
+    monkeypatch.setattr(report.charts, "render_chart", lambda data, style, lang, spec=None: (
+        report.charts.Chart(data.id, "<svg xmlns='http://www.w3.org/2000/svg'/>", 1, 1, data.alt)))
     monkeypatch.setattr(report.pdf, "render_pdf", lambda html, *, title, **options: (
         report.pdf.RenderedPDF(b"%PDF-1.7 new " + title.encode() + b"\n%%EOF\n", 1, ())))
 
