@@ -1,24 +1,35 @@
-"""Benchmark of the real report: ``python -m report.bench``.
+"""Benchmark of the real report: ``python -m report.bench [--runs N] [--profile]``.
 
 Input: the project (copied to a temporary folder, so that ``dist/`` and ``.cache/`` stay untouched).
 Output: figures printed to the terminal (nothing is asserted):
 
 * cold wall time of the default build (both languages, screen edition, empty cache);
 * the engine floor: WeasyPrint alone laying out and writing the same final HTML of each edition, one
-  after the other, in a fresh process (imports excluded), and the ratio cold / floor;
+  after the other, in a fresh process (imports excluded), through :func:`report.pdf.render_pdf` so
+  that the engine runs exactly as in the build; and the ratio cold / floor;
 * no-op rebuild time (nothing changed), and rebuild time after one paragraph of one French chapter
   changes;
 * peak memory of the largest process (the parent or a worker), and pages per second;
 * where the engine spends its time: layout and writing per edition, the node count of the charts'
-  SVG, the number of table rows.
+  SVG, the number of table rows; with ``--profile``, the share of each engine phase (style cascade,
+  pagination and its repeated passes, text and chart drawing, font subsetting, tagging).
+
+Cold builds and floors alternate (``--runs``, 3 by default) so that both see the same machine: on a
+shared virtual machine the speed of two processes running at once varies from minute to minute. The
+parallel efficiency printed first (one CPU-bound process alone against two at once) says how much
+of the second core the machine gave at the time; the ratio cannot beat about 0.5 / efficiency.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
+import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,24 +40,49 @@ ROOT = Path(__file__).resolve().parent.parent
 COPY = ("data", "templates", "styles", "themes", "build.py")
 
 _ENGINE = r"""
-import sys, time, json, weasyprint
+import json, sys
 from pathlib import Path
-from report.pdf import ProjectFetcher, VARIANTS, page_css
+from report.pdf import render_pdf  # imports WeasyPrint: imports are not part of the floor
 root = Path(sys.argv[1])
 out = []
-for html_path in sys.argv[2:]:
-    html = Path(html_path).read_text(encoding="utf-8")
-    fetcher = ProjectFetcher((root,))
-    t0 = time.perf_counter()
-    geometry = weasyprint.CSS(string=page_css("letter", "screen"))
-    doc = weasyprint.HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
-        stylesheets=[geometry])
-    t1 = time.perf_counter()
-    doc.write_pdf(pdf_variant=VARIANTS["screen"], pdf_tags=True)
-    t2 = time.perf_counter()
-    out.append({"html": html_path, "layout": t1 - t0, "write": t2 - t1, "pages": len(doc.pages)})
+for html_path in sys.argv[3:]:
+    rendered = render_pdf(Path(html_path).read_text(encoding="utf-8"), base_url=root, roots=(root,),
+                          edition="screen", title=html_path, epoch=0, page_size=sys.argv[2])
+    out.append({"html": html_path, "layout": rendered.seconds[0], "write": rendered.seconds[1],
+                "pages": rendered.pages})
 print(json.dumps(out))
 """
+
+_PROFILE = r"""
+import cProfile, json, pstats, sys
+from pathlib import Path
+from report.pdf import render_pdf
+root, html = Path(sys.argv[1]), Path(sys.argv[3]).read_text(encoding="utf-8")
+profile = cProfile.Profile()
+profile.enable()
+render_pdf(html, base_url=root, roots=(root,), edition="screen", title="profile", epoch=0,
+           page_size=sys.argv[2])
+profile.disable()
+stats = pstats.Stats(profile).stats
+print(json.dumps([[f, line, name, calls, cumulative]
+                  for (f, line, name), (_, calls, _, cumulative, _) in stats.items()]))
+"""
+
+# Engine phases: (label, file suffix, function) whose cumulative time is the phase's.
+PHASES = (
+    ("whole engine stage", "report/pdf.py", "render_pdf"),
+    ("parse the HTML", "weasyprint/__init__.py", "__init__"),
+    ("style cascade (selectors, computed values)", "weasyprint/css/__init__.py",
+     "get_all_computed_styles"),
+    ("build the boxes", "weasyprint/formatting_structure/build.py", "build_formatting_structure"),
+    ("paginate (line and page breaking)", "weasyprint/layout/__init__.py", "layout_document"),
+    ("  of which tables", "weasyprint/layout/table.py", "table_layout"),
+    ("draw text", "weasyprint/draw/text.py", "draw_text"),
+    ("draw the charts' SVG", "weasyprint/svg/__init__.py", "draw"),
+    ("subset and embed fonts", "weasyprint/pdf/fonts.py", "build_fonts_dictionary"),
+    ("tag the structure (PDF/UA)", "weasyprint/pdf/tags.py", "add_tags"),
+)
+_CALIBRATE = "x = 0\nfor i in range(12_000_000):\n    x += i % 7\n"
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -56,7 +92,21 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def _final_html(project: Path) -> list[Path]:
+def _parallel_efficiency() -> float:
+    """How much of a second core the machine gives now: 1.0 when two CPU-bound processes run
+    as fast together as one alone, 0.5 when they share one core."""
+    command = [sys.executable, "-c", _CALIBRATE]
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    alone = time.perf_counter() - start
+    start = time.perf_counter()
+    pair = [subprocess.Popen(command) for _ in range(2)]
+    for process in pair:
+        process.wait()
+    return alone / (time.perf_counter() - start)
+
+
+def _final_html(project: Path) -> tuple[list[Path], str]:
     """The final HTML of each default edition, as the build gives it to the engine."""
     from .build import BuildOptions, assemble, render_charts, stylesheets, validate_inputs
     from .cache import Cache
@@ -73,17 +123,45 @@ def _final_html(project: Path) -> list[Path]:
         path = project / f"final-{lang}.html"
         path.write_text(html, encoding="utf-8")
         paths.append(path)
-    return paths
+    return paths, inputs.config.page_size
 
 
-def _svg_nodes(html: str) -> tuple[int, int]:
-    import re
+def _floor(project: Path, page_size: str, htmls: list[Path], env: dict[str, str]) -> list[dict]:
+    engine = subprocess.run([sys.executable, "-c", _ENGINE, str(project), page_size,
+                             *map(str, htmls)], env=env, capture_output=True, text=True, check=True)
+    return json.loads(engine.stdout.strip().splitlines()[-1])
 
-    charts = re.findall(r"<svg.*?</svg>", html, flags=re.S)
-    return len(charts), sum(len(re.findall(r"<[a-zA-Z]", svg)) for svg in charts)
+
+def _profile(project: Path, page_size: str, html: Path, pages: int, env: dict[str, str]) -> None:
+    """Print the share of each engine phase for one edition (under cProfile, which slows Python
+    code more than the C libraries: shares, not seconds, are what to read)."""
+    done = subprocess.run([sys.executable, "-c", _PROFILE, str(project), page_size, str(html)],
+                          env=env, capture_output=True, text=True, check=True)
+    entries = json.loads(done.stdout.strip().splitlines()[-1])
+
+    def find(suffix: str, name: str) -> tuple[int, float]:
+        calls, seconds = 0, 0.0
+        for path, _line, function, ncalls, cumulative in entries:
+            if path.replace(os.sep, "/").endswith(suffix) and function == name:
+                calls, seconds = calls + ncalls, max(seconds, cumulative)
+        return calls, seconds
+
+    _, total = find("report/pdf.py", "render_pdf")
+    print(f"engine profile of {html.stem} (share of the engine stage under cProfile):")
+    for label, suffix, name in PHASES[1:]:
+        _, seconds = find(suffix, name)
+        print(f"  {label:44s} {100 * seconds / total:5.1f} %")
+    made, _ = find("weasyprint/layout/page.py", "remake_page")
+    print(f"  page layouts for {pages} pages: {made} (a page that refers to a later page's number "
+          "is laid out again once that number is known)")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m report.bench", description=__doc__.split(
+        "\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="cold builds and floors (default 3)")
+    parser.add_argument("--profile", action="store_true", help="also profile the engine stage")
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="es20-bench-") as tmp:
         project = Path(tmp) / "project"
         project.mkdir()
@@ -93,11 +171,24 @@ def main() -> None:
                 shutil.copytree(source, project / name)
             else:
                 shutil.copy2(source, project / name)
-        env = dict(os.environ, ES20_CACHE_DIR=str(Path(tmp) / "cache"),
-                   PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        base_env = dict(os.environ,
+                        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         build = [sys.executable, "build.py", "--quiet", "--out", str(project / "dist")]
+        htmls, page_size = _final_html(project)
 
-        cold = _run(build, project, env)
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+              f"{platform.python_version()}, {platform.system()} {platform.release()}")
+        efficiency = _parallel_efficiency()
+        print(f"parallel efficiency now (1.0: two full cores):  {efficiency:6.2f}")
+        runs = []
+        for run in range(max(1, args.runs)):
+            env = dict(base_env, ES20_CACHE_DIR=str(Path(tmp) / f"cache-{run}"))
+            cold = _run(build, project, env)
+            editions = _floor(project, page_size, htmls, base_env)
+            floor = sum(e["layout"] + e["write"] for e in editions)
+            runs.append((cold, floor, editions))
+            print(f"run {run + 1}: cold {cold:6.2f} s, floor {floor:6.2f} s, ratio "
+                  f"{cold / floor:5.2f}")
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         noop = _run(build, project, env)
         page = project / "data" / "content" / "fr" / "conclusion.md"
@@ -107,28 +198,24 @@ def main() -> None:
         one_paragraph = _run(build, project, env)
         page.write_text(text, encoding="utf-8")
 
-        htmls = _final_html(project)
-        engine = subprocess.run([sys.executable, "-c", _ENGINE, str(project), *map(str, htmls)],
-                                env=env, capture_output=True, text=True, check=True)
-        import json
-
-        editions = json.loads(engine.stdout.strip().splitlines()[-1])
-        floor = sum(e["layout"] + e["write"] for e in editions)
+        colds = [r[0] for r in runs]
+        floors = [r[1] for r in runs]
+        ratios = [r[0] / r[1] for r in runs]
+        editions = runs[-1][2]
         pages = sum(e["pages"] for e in editions)
-
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}, {platform.system()} {platform.release()}")
-        print(f"cold default build (fr+en screen, empty cache): {cold:6.2f} s")
-        print(f"engine floor (WeasyPrint alone, sequential):    {floor:6.2f} s")
-        print(f"ratio cold / floor:                             {cold / floor:6.2f} "
-              "(target ≤ 0.65)")
+        print(f"cold default build (fr+en screen, empty cache): {statistics.median(colds):6.2f} s "
+              f"(median; {min(colds):.2f} to {max(colds):.2f})")
+        print(f"engine floor (WeasyPrint alone, sequential):    {statistics.median(floors):6.2f} s "
+              f"(median; {min(floors):.2f} to {max(floors):.2f})")
+        print(f"ratio cold / floor:                             {statistics.median(ratios):6.2f} "
+              f"(median; {min(ratios):.2f} to {max(ratios):.2f}; target ≤ 0.65)")
         print(f"no-op rebuild:                                  {noop:6.2f} s (target ≤ 0.5)")
         print(f"rebuild after one French paragraph changed:     {one_paragraph:6.2f} s")
         print(f"peak memory of the largest process:             {peak_kib / 1024:6.0f} MiB "
               "(target ≤ 1024 per worker)")
-        print(f"pages per second (cold):                        {pages / cold:6.2f} "
-              f"({pages} pages)")
-        print("engine stage, per edition:")
+        print(f"pages per second (cold, median):                "
+              f"{pages / statistics.median(colds):6.2f} ({pages} pages)")
+        print("engine stage, per edition (last run):")
         for entry, html_path in zip(editions, htmls, strict=True):
             html = html_path.read_text(encoding="utf-8")
             charts, nodes = _svg_nodes(html)
@@ -136,6 +223,13 @@ def main() -> None:
             print(f"  {html_path.stem}: layout {entry['layout']:5.2f} s, write "
                   f"{entry['write']:5.2f} s, {entry['pages']} pages, {charts} charts with "
                   f"{nodes} SVG elements, {rows} table rows, {len(html) / 1e6:.2f} MB of HTML")
+        if args.profile:
+            _profile(project, page_size, htmls[0], editions[0]["pages"], base_env)
+
+
+def _svg_nodes(html: str) -> tuple[int, int]:
+    charts = re.findall(r"<svg.*?</svg>", html, flags=re.S)
+    return len(charts), sum(len(re.findall(r"<[a-zA-Z]", svg)) for svg in charts)
 
 
 if __name__ == "__main__":

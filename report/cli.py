@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from .build import BuildOptions, BuildResult, build
+from .build import BuildOptions, BuildResult, build, exit_without_collecting
 from .cache import default_cache_dir
 from .errors import ReportError
 
@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     args = parser().parse_args(argv)
     if argv is None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)  # the real command line, not a test calling main
+        exit_without_collecting()
     if args.root is None:
         args.root = root
     if args.new_theme:  # scaffolding, not a build

@@ -93,6 +93,8 @@ class _Resolver:
         self.errors: list[ReportError] = []
         self.placed: dict[str, ExhibitPlacement] = {}
         self.referenced: set[str] = set()
+        self.homes: dict[str, str] = {}  # exhibit id → id of the content page that places it
+        self.page = ""  # id of the content page being resolved
 
     # -- inline -----------------------------------------------------------------------------
     def inline(self, code: Shortcode) -> str:
@@ -185,7 +187,12 @@ class _Resolver:
             raise code.error("reference to an unknown figure, table or section",
                              hint=f"did you mean {close[0]!r}?" if close else None)
         text = f"{word}\u00a0{number}" if number else word
-        return f'<a class="xref" href="#{html.escape(key)}">{html.escape(text)}</a>'
+        # A page number only for what lies in another part of the report: a figure of the
+        # section being read is a few lines away, and a page reference to it would be noise (and
+        # would make the engine lay out every such page again once the number is known).
+        far = self.homes.get(key, key) != self.page
+        css = "xref xref-page" if far else "xref"
+        return f'<a class="{css}" href="#{html.escape(key)}">{html.escape(text)}</a>'
 
     # -- blocks -----------------------------------------------------------------------------
     def block(self, code: Shortcode) -> str:
@@ -210,9 +217,13 @@ class _Resolver:
         return f"\ue002{key}\ue003"  # replaced by the template's rendering of the exhibit
 
 
-def _number_exhibits(config: Config, pages: dict[str, Page]) -> dict[str, tuple[str, str]]:
-    """Number figures and tables by chapter, in reading order (scan of block shortcodes)."""
+def _number_exhibits(config: Config, pages: dict[str, Page]
+                     ) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """Number figures and tables by chapter, in reading order (scan of block shortcodes).
+
+    Returns the numbering (id → family, number) and each exhibit's home (id → content page id)."""
     numbering: dict[str, tuple[str, str]] = {}
+    homes: dict[str, str] = {}
     chapter_no = 0
     unnumbered = 0
     groups: list[tuple[str, list[str]]] = []
@@ -242,7 +253,8 @@ def _number_exhibits(config: Config, pages: dict[str, Page]) -> dict[str, tuple[
                     counters[family] += 1
                     number = f"{prefix}.{counters[family]}" if prefix else str(counters[family])
                     numbering.setdefault(key, (family, number))
-    return numbering
+                    homes.setdefault(key, pid)
+    return numbering, homes
 
 
 def build_document(config: Config, content: Content, lang: str, stats: Any,
@@ -312,9 +324,11 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
         targets[aid] = (strings["appendix_ref"], section.number)
         appendices.append(section)
         plan.append((section, page))
-    numbering = _number_exhibits(config, pages)
+    numbering, homes = _number_exhibits(config, pages)
     resolver = _Resolver(lang, config, stats, exhibits, charts, targets, numbering)
+    resolver.homes = homes
     for section, page in plan:
+        resolver.page = section.id
         try:
             rendered = renderer.render(page.body, file=page.path, first_line=page.body_line,
                                        heading_level=section.level + 1, id_prefix=section.id,

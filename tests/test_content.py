@@ -81,12 +81,30 @@ def test_no_badly_formatted_number_in_french(documents):
         parts += [c.text for row in data.cells for c in row]
         parts += [data.base_note, data.source, *data.notes, data.alt]
     text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(
-        r'<a class="xref"[^>]*>.*?</a>', " ", "\n".join(parts))))
+        r'<a class="xref[^"]*"[^>]*>.*?</a>', " ", "\n".join(parts))))
     text = re.sub(r"\b2\.0\b", "", text)  # «Économie sociale 2.0», «PME 2.0»
     assert "94\u00a0%" in text
     for pattern, what in BAD_FRENCH:
         found = pattern.findall(text)
         assert not found, f"{what}: {found[:5]}"
+
+
+def test_only_references_to_another_part_carry_a_page_number(documents):
+    """«figure 1.3» when the figure is in the section being read; «annexe A, p. 88» otherwise."""
+    for document in documents.values():
+        homes = {}
+        sections = [s for c in document.chapters for s in [c.opener, *c.sections]]
+        sections += document.front + document.appendices
+        for section in sections:
+            for key in re.findall("\ue002([^\ue003]+)\ue003", section.html):
+                homes.setdefault(key, section.id)
+        near = far = 0
+        for section in sections:
+            for css, key in re.findall(r'<a class="(xref[^"]*)" href="#([^"]+)"', section.html):
+                same = homes.get(key, key) == section.id
+                assert (css == "xref") == same, (document.lang, section.id, key, css)
+                near, far = near + same, far + (not same)
+        assert near >= 10 and far >= 3, (near, far)
 
 
 def test_every_exhibit_is_referred_to(documents):

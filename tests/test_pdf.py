@@ -32,6 +32,7 @@ from report.pdf import (
     _SRGB_TO_XYZ_D50,
     MARKS_MM,
     PRINT_BLEED_MM,
+    _drop_tables_before_subsetting,
     _xyz_to_lab,
     cmyk_profile,
     cmyk_to_lab,
@@ -508,3 +509,45 @@ def test_generated_profile_is_a_valid_cmyk_output_profile():
         cmyk = ImageCms.applyTransform(pixel, to_cmyk).getpixel((0, 0))
         expected = rgb_to_cmyk(*_rgb(THEME[name]))
         assert [v / 255 for v in cmyk] == pytest.approx(expected, abs=0.05), name
+
+
+@pytest.mark.parametrize("font", ["inter/Inter-Regular.otf", "charis-sil/CharisSIL-Italic.ttf"])
+def test_dropping_layout_tables_first_gives_the_same_subset_font(font):
+    """The engine stage's shortcut through fontTools (see report.pdf) changes no byte of the
+    embedded fonts, and is undone after use."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    data = (ROOT / "styles" / "fonts" / font).read_bytes()
+    gids = set(range(3, 160)) | {400, 401, 402}
+
+    def subset_with_weasyprint_options() -> tuple[bytes, set[str]]:
+        options = subset.Options(retain_gids=True, passthrough_tables=True,
+                                 ignore_missing_glyphs=True, hinting=False, desubroutinize=True,
+                                 notdef_outline=False)
+        options.drop_tables += ["GSUB", "GPOS", "SVG"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=gids)
+        ttfont = TTFont(io.BytesIO(data))
+        loaded = set()
+        original = ttfont.__class__._readTable
+
+        def spy(self, tag):
+            loaded.add(tag)
+            return original(self, tag)
+
+        ttfont._readTable = spy.__get__(ttfont)
+        subsetter.subset(ttfont)
+        out = io.BytesIO()
+        ttfont.save(out)
+        return out.getvalue(), loaded
+
+    plain, _plain_loaded = subset_with_weasyprint_options()
+    original = subset.Subsetter.subset
+    with _drop_tables_before_subsetting():
+        assert subset.Subsetter.subset is not original
+        fast, fast_loaded = subset_with_weasyprint_options()
+    assert subset.Subsetter.subset is original
+    assert fast == plain
+    assert "GPOS" not in fast_loaded and "GSUB" not in fast_loaded
+    assert TTFont(io.BytesIO(fast)).keys() == TTFont(io.BytesIO(plain)).keys()
