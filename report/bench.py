@@ -17,7 +17,9 @@ Output: figures printed to the terminal (nothing is asserted):
 Cold builds and floors alternate (``--runs``, 3 by default) so that both see the same machine: on a
 shared virtual machine the speed of two processes running at once varies from minute to minute. The
 parallel efficiency printed first (one CPU-bound process alone against two at once) says how much
-of the second core the machine gave at the time; the ratio cannot beat about 0.5 / efficiency.
+of the second core the machine gave at the time; each run also prints the engine's time per
+language inside the cold build against its time alone, which shows how much the two languages
+slowed each other down.
 """
 
 from __future__ import annotations
@@ -90,6 +92,20 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> float:
     subprocess.run(args, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
+
+
+def _cold(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, dict[str, float]]:
+    """Wall time of a build, and the engine's time (layout and writing) per language inside it,
+    read from ``--verbose``."""
+    start = time.perf_counter()
+    done = subprocess.run([*args, "--verbose"], cwd=cwd, env=env, check=True, text=True,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    engine: dict[str, float] = {}
+    for lang, seconds in re.findall(r"(\w+) screen pdf: (?:layout|write)\s+([\d.]+) s",
+                                    done.stderr):
+        engine[lang] = engine.get(lang, 0.0) + float(seconds)
+    return wall, engine
 
 
 def _parallel_efficiency() -> float:
@@ -173,7 +189,8 @@ def main(argv: list[str] | None = None) -> None:
                 shutil.copy2(source, project / name)
         base_env = dict(os.environ,
                         PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        build = [sys.executable, "build.py", "--quiet", "--out", str(project / "dist")]
+        out = ["--out", str(project / "dist")]
+        build = [sys.executable, "build.py", "--quiet", *out]
         htmls, page_size = _final_html(project)
 
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -183,12 +200,16 @@ def main(argv: list[str] | None = None) -> None:
         runs = []
         for run in range(max(1, args.runs)):
             env = dict(base_env, ES20_CACHE_DIR=str(Path(tmp) / f"cache-{run}"))
-            cold = _run(build, project, env)
+            cold, inside = _cold([sys.executable, "build.py", *out], project, env)
             editions = _floor(project, page_size, htmls, base_env)
             floor = sum(e["layout"] + e["write"] for e in editions)
+            alone = {path.stem.removeprefix("final-"): e["layout"] + e["write"]
+                     for path, e in zip(htmls, editions, strict=True)}
             runs.append((cold, floor, editions))
+            slowdown = ", ".join(f"{lang} {inside[lang]:.1f} s in the build against "
+                                 f"{alone[lang]:.1f} s alone" for lang in alone if lang in inside)
             print(f"run {run + 1}: cold {cold:6.2f} s, floor {floor:6.2f} s, ratio "
-                  f"{cold / floor:5.2f}")
+                  f"{cold / floor:5.2f}; engine per language: {slowdown}")
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         noop = _run(build, project, env)
         page = project / "data" / "content" / "fr" / "conclusion.md"

@@ -286,19 +286,32 @@ def start_workers(options: BuildOptions) -> ProcessPoolExecutor | None:
 def _run_languages(inputs: _Inputs, options: BuildOptions, languages: tuple[str, ...],
                    editions: tuple[str, ...], pool: ProcessPoolExecutor | None,
                    progress: Progress) -> dict[str, Any]:
-    """The languages in parallel: the first in this process, the others in the pool's workers
-    (or all in this process, one after the other, without a pool)."""
+    """The languages in parallel: the lightest in this process, the others in the pool's workers
+    (or all in this process, one after the other, without a pool).
+
+    This process starts its language later than a warmed-up worker (it imports the chart and
+    PDF engines only after validating), so it takes the language with the least text (the report's
+    French has 14 % more characters than its English, and 6 % more pages)."""
     results: dict[str, Any] = {}
     futures = {}
-    for lang in languages[1:] if pool is not None else ():
+    if pool is not None:
+        languages = tuple(sorted(languages, key=lambda lang: -_text_size(inputs, lang)))
+    for lang in languages[:-1] if pool is not None else ():
         progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'} (worker)")
         futures[lang] = pool.submit(build_language, inputs, options, lang, editions)
-    for lang in languages if pool is None else languages[:1]:
+    for lang in languages if pool is None else languages[-1:]:
         progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'}")
         results[lang] = build_language(inputs, options, lang, editions)
     for lang, future in futures.items():
         results[lang] = future.result()
-    return {lang: results[lang] for lang in languages}
+    return results
+
+
+def _text_size(inputs: _Inputs, lang: str) -> int:
+    """How much text a language has to lay out (characters of its content files)."""
+    content = inputs.content
+    return sum(len(page.body) for page in content.pages[lang].values()) + \
+        sum(len(page.body) for page in content.cases.get(lang, ()))
 
 
 # -- the build --------------------------------------------------------------------------------
