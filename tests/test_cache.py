@@ -72,3 +72,41 @@ def test_a_dependency_upgrade_invalidates_every_key(monkeypatch):
         monkeypatch.undo()
         cachelib.versions.cache_clear()
     assert key("pdf", "same html") == before
+
+
+def test_the_worker_takes_the_language_with_more_text(monkeypatch):
+    """The build process starts its language last (it imports the engines after validating), so
+    it keeps the lighter language and hands the heavier one to the warmed-up worker."""
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    import report.build as buildlib
+
+    page = SimpleNamespace
+    content = SimpleNamespace(pages={"fr": {"a": page(body="x" * 20)},
+                                     "en": {"a": page(body="x" * 50)}},
+                              cases={"fr": [page(body="x" * 90)], "en": [page(body="x" * 10)]})
+    inputs = SimpleNamespace(content=content)  # French: 110 characters, English: 60
+    here = []
+    monkeypatch.setattr(buildlib, "build_language",
+                        lambda _inputs, _options, lang, _editions: here.append(lang) or lang)
+
+    class Pool:
+        def __init__(self):
+            self.submitted = []
+
+        def submit(self, _fn, _inputs, _options, lang, _editions):
+            self.submitted.append(lang)
+            future = Future()
+            future.set_result(f"{lang} from the worker")
+            return future
+
+    pool = Pool()
+    results = buildlib._run_languages(inputs, None, ("fr", "en"), ("screen",), pool,
+                                      lambda *_: None)
+    assert pool.submitted == ["fr"] and here == ["en"]
+    assert results == {"fr": "fr from the worker", "en": "en"}
+    here.clear()
+    assert buildlib._run_languages(inputs, None, ("fr", "en"), ("screen",), None,
+                                   lambda *_: None) == {"fr": "fr", "en": "en"}
+    assert here == ["fr", "en"]
