@@ -42,32 +42,25 @@ ROOT = Path(__file__).resolve().parent.parent
 COPY = ("data", "templates", "styles", "themes", "build.py")
 
 _ENGINE = r"""
-import json, sys
-from pathlib import Path
-from report.pdf import render_pdf  # imports WeasyPrint: imports are not part of the floor
-root = Path(sys.argv[1])
-out = []
-for html_path in sys.argv[3:]:
-    rendered = render_pdf(Path(html_path).read_text(encoding="utf-8"), base_url=root, roots=(root,),
-                          edition="screen", title=html_path, epoch=0, page_size=sys.argv[2])
-    out.append({"html": html_path, "layout": rendered.seconds[0], "write": rendered.seconds[1],
-                "pages": rendered.pages})
-print(json.dumps(out))
-"""
-
-_PROFILE = r"""
 import cProfile, json, pstats, sys
 from pathlib import Path
-from report.pdf import render_pdf
-root, html = Path(sys.argv[1]), Path(sys.argv[3]).read_text(encoding="utf-8")
-profile = cProfile.Profile()
-profile.enable()
-render_pdf(html, base_url=root, roots=(root,), edition="screen", title="profile", epoch=0,
-           page_size=sys.argv[2])
-profile.disable()
-stats = pstats.Stats(profile).stats
-print(json.dumps([[f, line, name, calls, cumulative]
-                  for (f, line, name), (_, calls, _, cumulative, _) in stats.items()]))
+from report.pdf import render_pdf  # imports WeasyPrint: imports are not part of the floor
+mode, root, page_size, htmls = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4:]
+profile = cProfile.Profile() if mode == "profile" else None
+out = []
+for html_path in htmls:
+    if profile:
+        profile.enable()
+    rendered = render_pdf(Path(html_path).read_text(encoding="utf-8"), base_url=root, roots=(root,),
+                          edition="screen", title=html_path, epoch=0, page_size=page_size)
+    if profile:
+        profile.disable()
+    out.append({"html": html_path, "layout": rendered.seconds[0], "write": rendered.seconds[1],
+                "pages": rendered.pages})
+if profile:
+    out = [[f, line, name, calls, cumulative] for (f, line, name), (_, calls, _, cumulative, _)
+           in pstats.Stats(profile).stats.items()]
+print(json.dumps(out))
 """
 
 # Engine phases: (label, file suffix, function) whose cumulative time is the phase's.
@@ -87,18 +80,11 @@ PHASES = (
 _CALIBRATE = "x = 0\nfor i in range(12_000_000):\n    x += i % 7\n"
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str]) -> float:
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, dict[str, float]]:
+    """Wall time of a build, and the engine's time (layout and writing) per language inside it
+    when the build was asked for ``--verbose``."""
     start = time.perf_counter()
-    subprocess.run(args, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
-def _cold(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, dict[str, float]]:
-    """Wall time of a build, and the engine's time (layout and writing) per language inside it,
-    read from ``--verbose``."""
-    start = time.perf_counter()
-    done = subprocess.run([*args, "--verbose"], cwd=cwd, env=env, check=True, text=True,
+    done = subprocess.run(args, cwd=cwd, env=env, check=True, text=True,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - start
     engine: dict[str, float] = {}
@@ -142,18 +128,19 @@ def _final_html(project: Path) -> tuple[list[Path], str]:
     return paths, inputs.config.page_size
 
 
-def _floor(project: Path, page_size: str, htmls: list[Path], env: dict[str, str]) -> list[dict]:
-    engine = subprocess.run([sys.executable, "-c", _ENGINE, str(project), page_size,
-                             *map(str, htmls)], env=env, capture_output=True, text=True, check=True)
-    return json.loads(engine.stdout.strip().splitlines()[-1])
+def _engine(mode: str, project: Path, page_size: str, htmls: list[Path],
+            env: dict[str, str]) -> list:
+    """Run the engine alone on final HTML in a fresh process: ``time`` gives each edition's
+    layout and writing times and pages, ``profile`` the cProfile entries of the whole run."""
+    done = subprocess.run([sys.executable, "-c", _ENGINE, mode, str(project), page_size,
+                           *map(str, htmls)], env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _profile(project: Path, page_size: str, html: Path, pages: int, env: dict[str, str]) -> None:
     """Print the share of each engine phase for one edition (under cProfile, which slows Python
     code more than the C libraries: shares, not seconds, are what to read)."""
-    done = subprocess.run([sys.executable, "-c", _PROFILE, str(project), page_size, str(html)],
-                          env=env, capture_output=True, text=True, check=True)
-    entries = json.loads(done.stdout.strip().splitlines()[-1])
+    entries = _engine("profile", project, page_size, [html], env)
 
     def find(suffix: str, name: str) -> tuple[int, float]:
         calls, seconds = 0, 0.0
@@ -189,8 +176,7 @@ def main(argv: list[str] | None = None) -> None:
                 shutil.copy2(source, project / name)
         base_env = dict(os.environ,
                         PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        out = ["--out", str(project / "dist")]
-        build = [sys.executable, "build.py", "--quiet", *out]
+        build = [sys.executable, "build.py", "--out", str(project / "dist")]
         htmls, page_size = _final_html(project)
 
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -200,8 +186,8 @@ def main(argv: list[str] | None = None) -> None:
         runs = []
         for run in range(max(1, args.runs)):
             env = dict(base_env, ES20_CACHE_DIR=str(Path(tmp) / f"cache-{run}"))
-            cold, inside = _cold([sys.executable, "build.py", *out], project, env)
-            editions = _floor(project, page_size, htmls, base_env)
+            cold, inside = _run([*build, "--verbose"], project, env)
+            editions = _engine("time", project, page_size, htmls, base_env)
             floor = sum(e["layout"] + e["write"] for e in editions)
             alone = {path.stem.removeprefix("final-"): e["layout"] + e["write"]
                      for path, e in zip(htmls, editions, strict=True)}
@@ -211,12 +197,12 @@ def main(argv: list[str] | None = None) -> None:
             print(f"run {run + 1}: cold {cold:6.2f} s, floor {floor:6.2f} s, ratio "
                   f"{cold / floor:5.2f}; engine per language: {slowdown}")
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        noop = _run(build, project, env)
+        noop, _ = _run(build, project, env)
         page = project / "data" / "content" / "fr" / "conclusion.md"
         text = page.read_text(encoding="utf-8")
         page.write_text(text.replace("\n\n", "\n\nUne phrase modifiée par un éditeur. ", 1),
                         encoding="utf-8")
-        one_paragraph = _run(build, project, env)
+        one_paragraph, _ = _run(build, project, env)
         page.write_text(text, encoding="utf-8")
 
         colds = [r[0] for r in runs]

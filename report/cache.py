@@ -108,8 +108,6 @@ class Cache:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
-        self.hits: list[str] = []
-        self.misses: list[str] = []
 
     @property
     def enabled(self) -> bool:
@@ -124,12 +122,9 @@ class Cache:
             return None
         path = self._path(kind, name)
         try:
-            data = path.read_bytes()
+            return path.read_bytes()
         except OSError:
-            self.misses.append(f"{kind}/{name[:12]}")
             return None
-        self.hits.append(f"{kind}/{name[:12]}")
-        return data
 
     def put(self, kind: str, name: str, data: bytes) -> None:
         if self.folder is None:

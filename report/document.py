@@ -80,7 +80,7 @@ class _Resolver:
 
     def __init__(self, lang: str, config: Config, stats: Any, exhibits: dict[str, ExhibitData],
                  charts: dict[str, Chart], targets: dict[str, tuple[str, str]],
-                 numbering: dict[str, tuple[str, str]]) -> None:
+                 numbering: dict[str, tuple[str, str]], homes: dict[str, str]) -> None:
         self.lang = lang
         self.config = config
         self.stats = stats
@@ -93,7 +93,7 @@ class _Resolver:
         self.errors: list[ReportError] = []
         self.placed: dict[str, ExhibitPlacement] = {}
         self.referenced: set[str] = set()
-        self.homes: dict[str, str] = {}  # exhibit id → id of the content page that places it
+        self.homes = homes  # exhibit id → id of the content page that places it
         self.page = ""  # id of the content page being resolved
 
     # -- inline -----------------------------------------------------------------------------
@@ -325,8 +325,7 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
         appendices.append(section)
         plan.append((section, page))
     numbering, homes = _number_exhibits(config, pages)
-    resolver = _Resolver(lang, config, stats, exhibits, charts, targets, numbering)
-    resolver.homes = homes
+    resolver = _Resolver(lang, config, stats, exhibits, charts, targets, numbering, homes)
     for section, page in plan:
         resolver.page = section.id
         try:
