@@ -23,6 +23,7 @@ from .errors import (
     ConfigError,
     ReportError,
     raise_if_any,
+    read_utf8,
     toml_key_lines,
     toml_position,
     yaml_duplicate_keys,
@@ -161,18 +162,8 @@ def _isbn_ok(isbn: str) -> bool:
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """Read a TOML file: its tables and the line of every key (for error messages)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError("configuration file not found", file=path) from None
-    except IsADirectoryError:
-        raise ConfigError("expected a file, found a folder", file=path) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file: {exc.strerror}", file=path) from None
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        raise ConfigError("file is not valid UTF-8", file=path, line=line,
-                          value=exc.object[exc.start: exc.end], hint="save it as UTF-8") from None
+    text = read_utf8(path, ConfigError, missing="configuration file not found",
+                     hint="save it as UTF-8", column=False)
     if not text.strip():
         raise ConfigError("file is empty", file=path,
                           hint="restore it from the project's history (git) or a colleague's copy")
@@ -193,18 +184,7 @@ def read_yaml(path: Path, error: type[ReportError] = ConfigError, *,
 
     With ``with_node``, return ``(data, node)``: the composed tree gives lines to later errors.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise error("file not found", file=path) from None
-    except IsADirectoryError:
-        raise error("expected a file, found a folder", file=path) from None
-    except OSError as exc:
-        raise error(f"cannot read the file: {exc.strerror}", file=path) from None
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        raise error("file is not valid UTF-8", file=path, line=line,
-                    value=exc.object[exc.start: exc.end], hint="save it as UTF-8") from None
+    text = read_utf8(path, error, hint="save it as UTF-8", column=False)
     if not text.strip():
         raise error("file is empty", file=path)
     loader = _YAML_LOADER(text)

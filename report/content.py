@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from .config import Config
-from .errors import ContentError, ReportError, raise_if_any, yaml_duplicate_keys
+from .errors import ContentError, ReportError, raise_if_any, read_utf8, yaml_duplicate_keys
 from .i18n import LANGUAGES
 
 REGIONS = ("montreal", "quebec", "est", "centre", "ouest")
@@ -67,21 +67,7 @@ class Content:
 
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (BOM and CRLF accepted); undecodable bytes name their line."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ContentError("file not found", file=path) from None
-    except IsADirectoryError:
-        raise ContentError("expected a file, found a folder", file=path) from None
-    except OSError as exc:
-        raise ContentError(f"cannot read the file: {exc.strerror}", file=path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ContentError("text is not valid UTF-8", file=path, line=line, column=column,
-                           value=raw[exc.start: exc.end], hint="save the file as UTF-8") from None
+    text = read_utf8(path, ContentError, invalid="text is not valid UTF-8")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -144,6 +144,36 @@ _TOML_KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
                        r"(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
 
 
+def read_utf8(path: Path, error: type[ReportError], *, missing: str = "file not found",
+              missing_hint: str | None = None, invalid: str = "file is not valid UTF-8",
+              hint: str = "save the file as UTF-8", column: bool = True,
+              shown: str | None = None) -> str:
+    """Read a UTF-8 text file (a byte-order mark is accepted): how the inputs are read.
+
+    Each problem is an ``error`` naming the file (as ``shown``, by default its path): missing
+    (``missing``, ``missing_hint``), a folder, unreadable, or bytes that are not UTF-8 (``invalid``
+    with the line, the column unless ``column`` is false, and the bytes). Positions count from
+    after a byte-order mark.
+    """
+    file = shown if shown is not None else path
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(missing, file=file, hint=missing_hint) from None
+    except IsADirectoryError:
+        raise error("expected a file, found a folder", file=file) from None
+    except OSError as exc:
+        raise error(f"cannot read the file: {exc.strerror}", file=file) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        data = exc.object  # what was decoded: the bytes after a byte-order mark
+        line = data[: exc.start].count(b"\n") + 1
+        at = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise error(invalid, file=file, line=line, column=at if column else None,
+                    value=data[exc.start: exc.end], hint=hint) from None
+
+
 def toml_position(exc: ValueError) -> tuple[str, int | None, int | None]:
     """The message, line and column of a ``tomllib.TOMLDecodeError`` (Python 3.11 keeps them only
     in the text: «Invalid value (at line 3, column 7)»)."""

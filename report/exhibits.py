@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ContentError, ReportError, raise_if_any, yaml_duplicate_keys
+from .errors import ContentError, ReportError, raise_if_any, read_utf8, yaml_duplicate_keys
 from .i18n import LANGUAGES, Formatter, Strings
 
 FIGURE_KINDS = {"bars", "groups", "grouped", "distribution"}
@@ -85,19 +85,9 @@ class ExhibitData:
 
 def _read_definitions(path: Path, family: str) -> list[Any]:
     """The parsed YAML list of a definitions file; every mapping carries its lines."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ContentError(f"{family} definitions not found", file=path,
-                           hint=f"restore data/{path.name}; it lists the report's {family}s") from None
-    except OSError as exc:
-        raise ContentError(f"cannot read the file: {exc.strerror}", file=path) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ContentError("file is not valid UTF-8", file=path,
-                           line=data[: exc.start].count(b"\n") + 1,
-                           value=data[exc.start: exc.end], hint="save it as UTF-8") from None
+    text = read_utf8(path, ContentError, missing=f"{family} definitions not found",
+                     missing_hint=f"restore data/{path.name}; it lists the report's {family}s",
+                     hint="save it as UTF-8", column=False)
     if not text.strip():
         raise ContentError("file is empty", file=path,
                            hint=f"list the {family}s, or restore the file from the project's "

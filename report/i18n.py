@@ -25,7 +25,7 @@ from pathlib import Path
 
 from babel import Locale, dates, numbers
 
-from .errors import ConfigError, ReportError, raise_if_any, toml_key_lines, toml_position
+from .errors import ConfigError, ReportError, raise_if_any, read_utf8, toml_key_lines, toml_position
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 BABEL_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
@@ -204,21 +204,7 @@ def load_strings(path: Path) -> dict[str, Strings]:
 
     Returns one :class:`Strings` per language. Every problem is reported at once, with its line.
     """
-    try:
-        raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError("interface strings file not found", file=path) from None
-    except IsADirectoryError:
-        raise ConfigError("expected a file, found a folder", file=path) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file: {exc.strerror}", file=path) from None
-    try:
-        text = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            "file is not valid UTF-8", file=path, line=raw_bytes[: exc.start].count(b"\n") + 1,
-            value=raw_bytes[exc.start : exc.end], hint="save the file as UTF-8",
-        ) from None
+    text = read_utf8(path, ConfigError, missing="interface strings file not found", column=False)
     if not text.strip():
         raise ConfigError("file is empty", file=path,
                           hint="restore it from the project's history (git) or a colleague's copy")

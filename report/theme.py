@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from fontTools.ttLib import TTFont
 
-from .errors import ReportError, ThemeError, raise_if_any, toml_key_lines, toml_position
+from .errors import ReportError, ThemeError, raise_if_any, read_utf8, toml_key_lines, toml_position
 
 if TYPE_CHECKING:  # the charts (Altair) load only when a build draws them
     from .charts import ChartStyle
@@ -466,20 +466,13 @@ def load_theme(paths: Paths, name: str = "default") -> Theme:
                          hint=(f"did you mean {close[0]!r}? " if close else "")
                          + f"available themes: {', '.join(available)}; "
                          f"create one with python build.py --new-theme {name}")
+    text = read_utf8(theme_file, ThemeError, shown=shown)
     try:
-        text = theme_file.read_text(encoding="utf-8-sig")
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message, line, column = toml_position(exc)
         raise ThemeError(f"invalid TOML: {message}", file=shown, line=line, column=column,
                          hint="see themes/default/theme.toml for the syntax") from None
-    except UnicodeDecodeError as exc:
-        raw_bytes = theme_file.read_bytes()
-        start = exc.start + (3 if raw_bytes.startswith(b"\xef\xbb\xbf") else 0)
-        line = raw_bytes[:start].count(b"\n") + 1
-        column = start - (raw_bytes.rfind(b"\n", 0, start) + 1) + 1
-        raise ThemeError("file is not valid UTF-8", file=shown, line=line, column=column,
-                         value=raw_bytes[start:start + 1], hint="save the file as UTF-8") from None
     p = _Problems(theme_file, shown, text)
     flat = _flatten(raw)
     _check_keys(flat, p)

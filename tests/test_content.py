@@ -139,3 +139,14 @@ def test_bom_and_crlf_are_accepted(project):
     page.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
     content = load_content(load_config(project))
     assert content.pages["fr"]["uses"].title
+
+
+def test_undecodable_bytes_after_a_byte_order_mark_are_located(tmp_path):
+    """Line, column and bytes count from after the byte-order mark (the decoder strips it)."""
+    from report.content import read_text
+
+    path = tmp_path / "page.md"
+    path.write_bytes(b"\xef\xbb\xbfab\nc\xe9d\n")
+    with pytest.raises(ContentError) as caught:
+        read_text(path)
+    assert (caught.value.line, caught.value.column, caught.value.value) == (2, 2, b"\xe9")
