@@ -110,3 +110,28 @@ def test_the_worker_takes_the_language_with_more_text(monkeypatch):
     assert buildlib._run_languages(inputs, None, ("fr", "en"), ("screen",), None,
                                    lambda *_: None) == {"fr": "fr", "en": "en"}
     assert here == ["fr", "en"]
+
+
+def test_collections_are_rare_while_a_language_renders_and_restored_after():
+    import gc
+
+    from report.build import YOUNG_COLLECTION_THRESHOLD, few_collections
+
+    def collected(obj: object) -> bool:  # the collector walks it (not frozen)
+        return any(o is obj for o in gc.get_objects())
+
+    before = gc.get_threshold()
+    existing = ["alive before the language renders"]
+    with few_collections():
+        assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *before[1:])
+        assert not collected(existing)
+        made_inside = ["a box of the engine"]
+        assert collected(made_inside)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0 and collected(existing)
+    try:  # a failing render restores them too
+        with few_collections():
+            raise RuntimeError("the engine failed")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
