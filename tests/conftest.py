@@ -25,6 +25,27 @@ class Built:
         return self.out / entry["path"]
 
 
+def _embedded_fonts(path: Path) -> dict[str, object]:
+    """The font descriptor of every font a PDF's pages use, by base name (that of the
+    descendant font for a composite font)."""
+    from pypdf import PdfReader
+
+    seen = {}
+    for page in PdfReader(path).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font \
+                else font
+            seen[str(font["/BaseFont"])] = descendant["/FontDescriptor"].get_object()
+    return seen
+
+
+@pytest.fixture(scope="session")
+def embedded_fonts():
+    """A function from a PDF's path to the descriptors of its fonts, by base name."""
+    return _embedded_fonts
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """Build both languages of the screen edition, strictly, into a temporary folder."""

@@ -136,15 +136,6 @@ def _content_streams(reader: PdfReader):
         yield from forms(page.get("/Resources"))
 
 
-def _fonts(reader: PdfReader) -> dict[str, object]:
-    seen = {}
-    for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            seen[str(font["/BaseFont"])] = font
-    return seen
-
-
 # -- screen edition: PDF/UA --------------------------------------------------------------------
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_screen_is_tagged_pdf_ua_with_language(built, lang):
@@ -352,14 +343,11 @@ def test_print_has_no_annotations(printed):
 
 
 @pytest.mark.parametrize("edition", ["screen", "print"])
-def test_every_font_is_embedded(built, printed, edition):
+def test_every_font_is_embedded(built, printed, edition, embedded_fonts):
     path = printed.path if edition == "print" else built.pdf("fr")
-    fonts = _fonts(PdfReader(path))
+    fonts = embedded_fonts(path)
     assert fonts
-    for name, font in fonts.items():
-        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font \
-            else font
-        descriptor = descendant["/FontDescriptor"].get_object()
+    for name, descriptor in fonts.items():
         assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), name
 
 
