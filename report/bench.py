@@ -210,19 +210,14 @@ def main(argv: list[str] | None = None) -> None:
         page.write_text(text, encoding="utf-8")
 
         colds = [r[0] for r in runs]
-        floors = [r[1] for r in runs]
-        ratios = [r[0] / r[1] for r in runs]
         editions = runs[-1][2]
         pages = sum(e["pages"] for e in editions)
-        print(f"cold default build (fr+en screen, empty cache): {statistics.median(colds):6.2f} s "
-              f"(median; {min(colds):.2f} to {max(colds):.2f})")
-        print(f"engine floor (WeasyPrint alone, sequential):    {statistics.median(floors):6.2f} s "
-              f"(median; {min(floors):.2f} to {max(floors):.2f})")
-        print(f"ratio cold / floor:                             {statistics.median(ratios):6.2f} "
-              f"(median; {min(ratios):.2f} to {max(ratios):.2f}; target ≤ 0.65)")
-        print(f"parallel efficiency of the machine:             "
-              f"{statistics.median(r[3] for r in runs):6.2f} (median; "
-              f"{min(r[3] for r in runs):.2f} to {max(r[3] for r in runs):.2f})")
+        print(f"cold default build (fr+en screen, empty cache): {_spread(colds, ' s')})")
+        print(f"engine floor (WeasyPrint alone, sequential):    "
+              f"{_spread([r[1] for r in runs], ' s')})")
+        print(f"ratio cold / floor:                             "
+              f"{_spread([r[0] / r[1] for r in runs])}; target ≤ 0.65)")
+        print(f"parallel efficiency of the machine:             {_spread([r[3] for r in runs])})")
         print(f"no-op rebuild:                                  {noop:6.2f} s (target ≤ 0.5)")
         print(f"rebuild after one French paragraph changed:     {one_paragraph:6.2f} s")
         print(f"peak memory of the largest process:             {peak_kib / 1024:6.0f} MiB "
@@ -239,6 +234,12 @@ def main(argv: list[str] | None = None) -> None:
                   f"{nodes} SVG elements, {rows} table rows, {len(html) / 1e6:.2f} MB of HTML")
         if args.profile:
             _profile(project, page_size, htmls[0], editions[0]["pages"], base_env)
+
+
+def _spread(values: list[float], unit: str = "") -> str:
+    """«median unit (median; min to max» of several runs; the caller closes the parenthesis."""
+    return (f"{statistics.median(values):6.2f}{unit} (median; {min(values):.2f} to "
+            f"{max(values):.2f}")
 
 
 def _svg_nodes(html: str) -> tuple[int, int]:

@@ -237,7 +237,8 @@ def few_collections() -> Iterator[None]:
     generation collection is pure cost. Young collections run every
     :data:`YOUNG_COLLECTION_THRESHOLD` allocations instead of 700: the engine's reference cycles
     are still reclaimed, in larger batches (the report's peak memory did not grow: 464 MiB
-    against 468 MiB). Both settings are restored on exit, so a caller such as the test suite keeps its own.
+    against 468 MiB). Both settings are restored on exit, so a caller such as the test suite
+    keeps its own.
     """
     thresholds = gc.get_threshold()
     gc.freeze()
