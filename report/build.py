@@ -251,31 +251,24 @@ def few_collections() -> Iterator[None]:
 
 
 # -- parallel editions ------------------------------------------------------------------------
-def _warm_worker(root: Path, theme_name: str) -> None:
+def _warm_worker() -> None:
     """Run in each worker as it starts, while the parent validates the inputs: import the
-    rendering stack and what unpickling the inputs needs, register the chart font and start the
-    chart engine with a first drawing, so that the language's real work starts at once.
+    rendering stack and what unpickling the inputs needs, and start the chart engine with a first
+    drawing, so that the language's real work starts at once.
 
+    Nothing here reads the project: the parent reports its problems. Pandas is not imported (the
+    statistics arrive as NumPy arrays), nor the theme's fonts read (the charts register them).
     The worker exits without collecting its garbage (:func:`exit_without_collecting`): the
     laid-out document it leaves behind takes most of a second to walk, and the build waits
     for its workers to end."""
     exit_without_collecting()
-    import pandas  # noqa: F401  (the statistics arrive pickled)
     import vl_convert
 
-    from . import charts, document, pdf, templates  # noqa: F401
-    from .config import Paths
-    from .errors import ReportError
-    from .theme import load_theme
+    from . import charts, document, pdf, statistics, templates  # noqa: F401
 
-    try:
-        style = load_theme(Paths.under(root), theme_name).chart_style()
-    except ReportError:
-        return  # the parent reports it
-    charts._register_font(style)
     vl_convert.vegalite_to_svg({
         "data": {"values": [{"a": "Ééé 1,5 %", "b": 0.5}]},
-        "mark": {"type": "text", "font": style.font},
+        "mark": {"type": "text"},
         "encoding": {"text": {"field": "a"}, "x": {"field": "b", "type": "quantitative"}},
     })
 
@@ -307,7 +300,7 @@ def start_workers(options: BuildOptions) -> ProcessPoolExecutor | None:
     workers = min(options.workers, len(languages)) - 1
     pool = ProcessPoolExecutor(max_workers=workers,
                                mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_warm_worker, initargs=(options.root, options.theme))
+                               initializer=_warm_worker)
     for _ in range(workers):
         pool.submit(int)  # make the pool start every worker now
     return pool

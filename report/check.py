@@ -54,7 +54,7 @@ def _stand_in_statistics(codebook: Any) -> Any:
 
     Used when the survey rows are invalid: shortcodes, figures and tables can still be checked.
     """
-    import pandas as pd
+    import numpy as np
 
     from .statistics import Design, Estimate, Statistics
 
@@ -64,8 +64,7 @@ def _stand_in_statistics(codebook: Any) -> Any:
 
     design = Design(n=100, N=1000.0, deff=1.0, n_eff=100.0, moe_max=0.1, weight_min=1.0,
                     weight_max=1.0, weight_mean=1.0)
-    return NamesOnly(codebook=codebook, design=design, weights=pd.Series(dtype=float),
-                     responses=pd.DataFrame())
+    return NamesOnly(codebook=codebook, design=design, weights=np.zeros(0), columns={})
 
 
 class _AnyFact(dict):

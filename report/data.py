@@ -28,9 +28,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from report.errors import (
@@ -40,6 +39,9 @@ from report.errors import (
     raise_if_any,
     yaml_duplicate_keys,
 )
+
+if TYPE_CHECKING:  # imported where the frame is built: a language worker unpickling a Codebook
+    import pandas as pd  # does not need pandas
 
 LANGS = ("fr", "en")
 TYPES = ("single", "multiple", "ordinal", "numeric", "binary")
@@ -964,6 +966,8 @@ def _check_margins(data: dict[str, Any], node: yaml.Node | None, codebook: Codeb
 
 
 def _frame(table: _Table, codebook: Codebook) -> pd.DataFrame:
+    import pandas as pd
+
     pos = {h: i for i, h in enumerate(table.header)}
     columns: dict[str, Any] = {}
     for col in codebook.all_columns:

@@ -39,13 +39,15 @@ import io
 import math
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from report.data import Codebook, Margins, Survey, unknown_name
 from report.errors import ContentError, DataError
+
+if TYPE_CHECKING:  # pandas is only handed in (by the data stage): a language worker that
+    import pandas as pd  # receives a pickled Statistics never imports it
 
 CONFIDENCE = 0.95
 Z = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)
@@ -238,38 +240,42 @@ def rake_weights(frame: pd.DataFrame, margins: Margins, trim: tuple[float, float
 class Statistics:
     """Weighted estimates of the survey, queried by variable, level and subgroup.
 
-    Frozen; compared and hashed by identity (it holds pandas objects and a per-query cache).
+    Holds NumPy arrays only (no pandas), so that it pickles small and a language worker that
+    receives it does not import pandas. Frozen; compared and hashed by identity (it holds arrays
+    and a per-query cache).
     """
 
     codebook: Codebook
     design: Design
-    weights: pd.Series  # one weight per respondent, indexed by id
-    responses: pd.DataFrame = field(repr=False)
+    weights: np.ndarray  # one weight per respondent, in the order of the responses' rows
+    # One array per column of the responses, in row order: the answers (codes as strings, numbers
+    # as ints), None where the respondent gave none.
+    columns: dict[str, np.ndarray] = field(repr=False)
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # arrays --------------------------------------------------------------------
-    def _w(self) -> np.ndarray:
-        return self._cached(("w",), lambda: self.weights.to_numpy(dtype=float))
-
     def _cached(self, key: tuple[Any, ...], make: Any) -> Any:
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
 
     def _codes(self, column: str) -> np.ndarray:
-        return self._cached(("codes", column),
-                            lambda: self.responses[column].astype(object).to_numpy())
+        return self.columns[column]
+
+    def _answered(self, column: str) -> np.ndarray:
+        return self._cached(("answered", column), lambda: np.fromiter(
+            (v is not None for v in self.columns[column]), dtype=bool, count=len(self.weights)))
 
     def _base(self, var: str) -> np.ndarray:
         """Respondents asked ``var`` (universe) who answered it."""
 
         def make() -> np.ndarray:
-            mask = np.ones(len(self.responses), dtype=bool)
+            mask = np.ones(len(self.weights), dtype=bool)
             for col in self.codebook.columns(var):
-                mask &= self.responses[col].notna().to_numpy()
+                mask &= self._answered(col)
             flt = self.codebook.universe_filter(var)
             if flt is not None:
-                mask &= np.isin(self._codes(flt["variable"]), flt["in"])
+                mask &= _member(self._codes(flt["variable"]), flt["in"])
             return mask
 
         return self._cached(("base", var), make)
@@ -277,10 +283,9 @@ class Statistics:
     def _indicator(self, var: str, level: str) -> np.ndarray:
         def make() -> np.ndarray:
             if self.codebook.type(var) == "multiple":
-                col = self.responses[f"{var}__{level}"]
-                return (col.fillna(0).to_numpy(dtype=float) == 1).astype(float)
+                return (self._codes(f"{var}__{level}") == 1).astype(float)
             members = self.codebook.nets(var).get(level, [level])
-            return np.isin(self._codes(var), members).astype(float)
+            return _member(self._codes(var), members).astype(float)
 
         return self._cached(("y", var, level), make)
 
@@ -341,7 +346,7 @@ class Statistics:
                 for lv in self.codebook.levels(variable)]
 
     def _estimate(self, var: str, level: str, by: str | None, group: str | None) -> Estimate:
-        w = self._w()
+        w = self.weights
         base = self._base(var)
         y = self._indicator(var, level)
         sel = base if by is None else base & (self._codes(by) == group)
@@ -353,7 +358,7 @@ class Statistics:
         low, high = wilson_interval(p, n_eff, fpc2)
         significance: Significance = None
         if by is not None:
-            rest = base & ~(self._codes(by) == group) & pd.notna(self._codes(by))
+            rest = base & ~(self._codes(by) == group) & self._answered(by)
             p2, n2, n_eff2, pop2 = weighted_proportion(y[rest], w[rest])
             if n2 >= SUPPRESS_N:
                 pooled, _, _, _ = weighted_proportion(y[sel | rest], w[sel | rest])
@@ -383,6 +388,22 @@ def design_of(weights: np.ndarray, population: float) -> Design:
     )
 
 
+def _member(codes: np.ndarray, members: Any) -> np.ndarray:
+    """Which answers are among ``members`` (a set lookup: the answers mix strings and None)."""
+    wanted = set(members)
+    return np.fromiter((code in wanted for code in codes), dtype=bool, count=len(codes))
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each column of the responses as a NumPy object array, None where an answer is missing."""
+    columns = {}
+    for name in frame.columns:
+        values = np.array(frame[name].astype(object).to_numpy(), dtype=object)
+        values[frame[name].isna().to_numpy()] = None
+        columns[str(name)] = values
+    return columns
+
+
 def statistics_from_weights(survey: Survey, weights: np.ndarray | pd.Series) -> Statistics:
     """The query interface on given weights (one per respondent, in row order; sum = N).
 
@@ -393,12 +414,11 @@ def statistics_from_weights(survey: Survey, weights: np.ndarray | pd.Series) -> 
     if w.shape != (len(frame),) or not np.all(np.isfinite(w)) or np.any(w < 0):
         raise DataError("weights must be one finite non-negative number per respondent",
                         value=w.shape)
-    index = frame.get("id", frame.index)
     return Statistics(
         codebook=survey.codebook,
         design=design_of(w, float(w.sum())),
-        weights=pd.Series(w, index=pd.Index(index, name="id"), name="weight"),
-        responses=frame,
+        weights=w,
+        columns=_columns(frame),
     )
 
 

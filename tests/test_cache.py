@@ -135,3 +135,37 @@ def test_collections_are_rare_while_a_language_renders_and_restored_after():
     except RuntimeError:
         pass
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+_WORKER = """
+import pickle, sys
+from report.build import _warm_worker, assemble
+_warm_worker()
+inputs = pickle.loads(sys.stdin.buffer.read())
+document = assemble(inputs, "fr", charts={})
+estimate = inputs.stats.stat("erp", by="legal_form", group="coop")
+print(repr((estimate.p, estimate.n, len(document.chapters), sorted(
+    m for m in ("pandas", "frictionless", "weightipy") if m in sys.modules))))
+"""
+
+
+def test_a_language_worker_renders_without_pandas():
+    """The worker's start-up and the inputs it receives import neither pandas nor the validators:
+    the statistics travel as NumPy arrays and answer the same queries there."""
+    import ast
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    from report.build import assemble, validate_inputs
+
+    inputs = validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
+    here = inputs.stats.stat("erp", by="legal_form", group="coop")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", _WORKER], input=pickle.dumps(inputs), env=env,
+                          capture_output=True, check=True, cwd=ROOT)
+    p, n, chapters, heavy = ast.literal_eval(done.stdout.decode().strip())
+    assert (p, n) == (here.p, here.n) and p is not None
+    assert chapters == len(assemble(inputs, "fr", charts={}).chapters) > 0
+    assert heavy == []

@@ -105,10 +105,10 @@ def test_wilson_matches_statsmodels_on_effective_n():
 def test_estimate_matches_reference_computation(stats):
     """The Estimate's interval is the statsmodels Wilson interval on n* for the same data."""
     est = stats.stat("erp", by="legal_form", group="coop")
-    frame = stats.responses
-    mask = (frame["legal_form"] == "coop").to_numpy()
-    w = stats.weights.to_numpy()[mask]
-    y = (frame["erp"] == "1").to_numpy()[mask]
+    columns = stats.columns
+    mask = columns["legal_form"] == "coop"
+    w = stats.weights[mask]
+    y = (columns["erp"] == "1")[mask]
     p = float((w * y).sum() / w.sum())
     n_eff = w.sum() ** 2 / (w**2).sum()
     fpc2 = (w.sum() - mask.sum()) / (w.sum() - 1)
@@ -126,16 +126,15 @@ def test_weights_sum_to_population_and_reproduce_margins(stats):
     w = stats.weights
     assert w.sum() == pytest.approx(7000)
     assert stats.design.N == 7000
-    frame = stats.responses
     for var in survey_margins.variables:
         for code, target in survey_margins.targets[var].items():
-            got = w.to_numpy()[(frame[var] == code).to_numpy()].sum()
+            got = w[stats.columns[var] == code].sum()
             assert got == pytest.approx(target, rel=1e-3), (var, code)
 
 
 def test_weights_are_trimmed_and_design_figures_consistent(stats):
     d = stats.design
-    w = stats.weights.to_numpy()
+    w = stats.weights
     assert 0.2 * d.weight_mean - 1e-6 <= d.weight_min and d.weight_max <= 5 * d.weight_mean + 1e-6
     assert d.n == 400 and d.weight_mean == pytest.approx(7000 / 400)
     assert d.deff == pytest.approx(400 * (w**2).sum() / w.sum() ** 2)
