@@ -293,18 +293,24 @@ def load_structure(path: Path) -> Structure:
     listed = structure.content_ids()
     for dup in sorted({i for i in listed if listed.count(i) > 1}):
         errors.append(ConfigError("content id listed twice", file=path, value=dup,
-                                  line=_last_line_of(path, dup)))
+                                  line=_last_mention(node, dup)))
     raise_if_any(errors)
     return structure
 
 
-def _last_line_of(path: Path, word: str) -> int | None:
-    """The last line of a small text file that names ``word`` (the second mention of an id)."""
-    found = None
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        if line.split("#")[0].strip().removeprefix("- ").removeprefix("id:").strip() == word:
-            found = number
-    return found
+def _last_mention(node: Any, word: str) -> int | None:
+    """The line of the last value ``word`` in a composed YAML tree (the second mention of an id),
+    whether the lists are written one item per line or ``[a, b]``."""
+    lines, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if getattr(item, "id", None) == "scalar" and item.value == word:
+            lines.append(item.start_mark.line + 1)
+        elif getattr(item, "id", None) == "sequence":
+            stack += item.value
+        elif getattr(item, "id", None) == "mapping":
+            stack += [value for _key, value in item.value]
+    return max(lines, default=None)
 
 
 def _table(raw: dict, key: str, path: Path, lines: dict[str, int],

@@ -437,16 +437,16 @@ def _read_overrides(folder: Path, p: _Problems) -> str:
     path = folder / "overrides.css"
     if not path.is_file():
         return ""
+    shown = f"{p.shown.rpartition('/')[0]}/overrides.css"
     try:
-        css = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        p.errors.append(ThemeError("file is not valid UTF-8", file=f"{p.shown.rpartition('/')[0]}"
-                                   "/overrides.css"))
+        css = read_utf8(path, ThemeError, shown=shown)  # a byte-order mark is dropped
+    except ThemeError as exc:
+        p.errors.append(exc)
         return ""
     if "</" in css:
         line = css[:css.index("</")].count("\n") + 1
         p.errors.append(ThemeError("must hold CSS only, not HTML", line=line, value="</",
-                                   file=f"{p.shown.rpartition('/')[0]}/overrides.css"))
+                                   file=shown))
     return css
 
 

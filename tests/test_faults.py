@@ -391,7 +391,8 @@ FAULTS: list[Fault] = [
       r"structure\.yaml:\d+: unknown key in structure \(value: 'appendix'\)"),
     F("structure-duplicate-id", replace(STRUCTURE, "      - portrait-web\n",
                                         "      - portrait-web\n      - portrait-equipment\n"),
-      r"structure\.yaml:\d+: content id listed twice \(value: 'portrait-equipment'\)"),
+      rf"structure\.yaml:{line_of(STRUCTURE, '      - portrait-web', plus=1)}: content id listed "
+      r"twice \(value: 'portrait-equipment'\)"),
     F("structure-unknown-id", replace(STRUCTURE, "  - highlights\n", "  - highlight\n"),
       r"highlight\.md: content file named in structure\.yaml is missing"),
     # figures and tables -------------------------------------------------------------------------
@@ -441,7 +442,8 @@ FAULTS: list[Fault] = [
     F("theme-logo-urandom", replace(THEME, 'name = "default"\n',
                                     'name = "default"\nlogo = "/dev/urandom"\n'),
       r"themes/default/theme\.toml:\d+: logo"),
-    F("theme-overrides-undecodable", write(OVERRIDES, b"/* \xe9 */\n"), r"overrides\.css"),
+    F("theme-overrides-undecodable", write(OVERRIDES, b"p { }\n/* \xe9 */\n"),
+      r"overrides\.css:2:4: file is not valid UTF-8"),
     F("theme-overrides-html", write(OVERRIDES, "p { color: red }\n</style><script>x</script>\n"),
       r"overrides\.css:2: must hold CSS only"),
 ]
@@ -701,3 +703,17 @@ def test_check_option_reports_every_problem_at_once(tmp_path, capsys):
     for key in SEVERAL:
         assert re.search(_anywhere(BY_ID[key].expect), err), f"{key} is missing from:\n{err}"
     assert _changes(out, root) is None
+
+
+def test_a_duplicate_id_is_located_in_flow_lists_too(tmp_path):
+    """The second mention of an id is found in the YAML itself, whatever the list style."""
+    from report.config import load_structure
+    from report.errors import ConfigError
+
+    path = tmp_path / "structure.yaml"
+    path.write_text("front: [about]\nchapters:\n  - id: one\n    sections: [a, b]\n"
+                    "  - id: two\n    sections: [c,\n               a]  # a again\n"
+                    "appendices: []\n", "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_structure(path)
+    assert (caught.value.line, caught.value.value) == (7, "a")
