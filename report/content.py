@@ -24,8 +24,6 @@ from .config import Config
 from .errors import ContentError, ReportError, raise_if_any, read_utf8, yaml_duplicate_keys
 from .i18n import LANGUAGES
 
-REGIONS = ("montreal", "quebec", "est", "centre", "ouest")
-LEGAL_FORMS = ("coop", "npo")
 PAGE_KEYS = {"title", "short_title"}
 CASE_KEYS = {"title", "order", "sector", "region", "legal_form", "employees", "founded", "quote",
              "quote_author", "short_title"}
@@ -136,14 +134,7 @@ def _check_keys(page: Page, allowed: set[str], required: set[str],
 def _check_case(page: Page) -> list[ReportError]:
     errors = _check_keys(page, CASE_KEYS, CASE_REQUIRED,
                          ("title", "short_title", "sector", "quote", "quote_author"))
-    meta = page.meta
-    if "region" in meta and meta["region"] not in REGIONS:
-        errors.append(ContentError("unknown region code", file=page.path, line=page.line("region"),
-                                   value=meta["region"], hint=f"use one of {', '.join(REGIONS)}"))
-    if "legal_form" in meta and meta["legal_form"] not in LEGAL_FORMS:
-        errors.append(ContentError("unknown legal form", file=page.path,
-                                   line=page.line("legal_form"), value=meta["legal_form"],
-                                   hint="use coop or npo"))
+    meta = page.meta  # region and legal_form are codes of the codebook: the document checks them
     for key, low, high in (("order", 1, 999), ("employees", 0, 100000), ("founded", 1800, 2017)):
         value = meta.get(key)
         if key in meta and (isinstance(value, bool) or not isinstance(value, int)

@@ -257,6 +257,25 @@ def _number_exhibits(config: Config, pages: dict[str, Page]
     return numbering, homes
 
 
+def _profile_labels(page: Page, codebook: Any, strings: Strings, lang: str,
+                    errors: list[ReportError]) -> dict[str, str]:
+    """The labels of a case study's region and legal form, whose codes are the survey's: the
+    region as the codebook names it, the legal form in full from the interface strings
+    (``case_legal_form_<code>``; the codebook's short form suits chart axes)."""
+    labels = {}
+    for key in ("region", "legal_form"):
+        code, codes = str(page.meta.get(key)), codebook.levels(key)
+        if code not in codes:
+            errors.append(ContentError(f"unknown {key.replace('_', ' ')} code", file=page.path,
+                                       line=page.line(key), value=page.meta.get(key),
+                                       hint=f"use one of {', '.join(codes)} (the codebook's "
+                                       f"codes of {key})"))
+            continue
+        labels[f"{key}_label"] = (codebook.level_label(key, code, lang) if key == "region"
+                                  else strings[f"case_legal_form_{code}"])
+    return labels
+
+
 def build_document(config: Config, content: Content, lang: str, stats: Any,
                    exhibits: dict[str, ExhibitData], charts: dict[str, Chart]) -> Document:
     """Assemble the report of one language."""
@@ -277,6 +296,7 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
         targets[fid] = (f"«\u00a0{section.title}\u00a0»" if lang == "fr"
                         else f"“{section.title}”", "")
     chapters: list[Chapter] = []
+    profile_errors: list[ReportError] = []
     number = 0
     for spec in structure.chapters:
         page = pages[spec.id]
@@ -309,6 +329,8 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
                                typography(case_page.short_title, lang), meta=dict(case_page.meta))
                 case.label = f"{strings['case_label']} {case_page.meta.get('order')}"
                 case.meta["quote"] = typography(str(case.meta.get("quote", "")), lang)
+                case.meta.update(_profile_labels(case_page, stats.codebook, strings, lang,
+                                                 profile_errors))
                 sections.append(case)
                 plan.append((case, case_page))
                 targets[case_page.id] = (f"«\u00a0{case.title}\u00a0»" if lang == "fr"
@@ -335,7 +357,7 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
             section.html = rendered.html
         except ReportError as exc:
             resolver.errors.append(exc)
-    errors = resolver.errors
+    errors = profile_errors + resolver.errors
     for key, data in exhibits.items():
         path = config.paths.data / f"{data.family}s.yaml"
         if key not in resolver.placed:

@@ -26,14 +26,6 @@ from .i18n import Formatter, typography
 from .theme import Theme
 
 EXHIBIT_SLOT = re.compile("\ue002([^\ue003]+)\ue003")
-REGION_LABELS = {
-    "fr": {"montreal": "RMR de Montréal", "quebec": "RMR de Québec", "est": "Est du Québec",
-           "centre": "Centre du Québec", "ouest": "Ouest du Québec"},
-    "en": {"montreal": "Montréal CMA", "quebec": "Québec City CMA", "est": "Eastern Québec",
-           "centre": "Central Québec", "ouest": "Western Québec"},
-}
-
-
 class TemplateContext(TypedDict):
     lang: str
     edition: str
@@ -63,8 +55,6 @@ class TemplateContext(TypedDict):
     stylesheets: list[str]
     data_tables_letter: str
     number: Any
-    region_label: Any
-    legal_form_label: Any
 
 
 class _StringsView:
@@ -102,8 +92,6 @@ def template_context(config: Config, document: Document, theme: Theme, edition: 
     for partner in config.partners:
         logo = theme.folder / "logos" / f"{partner.id}.svg"
         logos[partner.id] = logo.as_uri() if logo.is_file() else None
-    legal = {"fr": {"coop": "Coopérative", "npo": "Organisme à but non lucratif (OBNL)"},
-             "en": {"coop": "Cooperative", "npo": "Non-profit organization"}}
     return TemplateContext(
         lang=lang,
         edition=edition,
@@ -134,8 +122,6 @@ def template_context(config: Config, document: Document, theme: Theme, edition: 
         stylesheets=stylesheets,
         data_tables_letter=chr(ord("A") + len(document.appendices)),
         number=fmt.number,
-        region_label=lambda code: REGION_LABELS[lang][code],
-        legal_form_label=lambda code: legal[lang][code],
     )
 
 

@@ -17,10 +17,31 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def documents():
+def inputs():
+    return validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
+
+
+@pytest.fixture(scope="module")
+def documents(inputs):
     """Both languages' documents, assembled as the build does (charts are not drawn)."""
-    inputs = validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
     return {lang: assemble(inputs, lang, charts={}) for lang in ("fr", "en")}
+
+
+def test_case_profiles_use_the_survey_codes_and_labels(inputs, documents):
+    """A case's region is named as the codebook names it (as in the charts and tables), its legal
+    form in full from the interface strings; both languages describe the same enterprise."""
+    codebook = inputs.stats.codebook
+    cases = {lang: [s for c in documents[lang].chapters for s in c.sections if s.kind == "case"]
+             for lang in ("fr", "en")}
+    assert len(cases["fr"]) == len(cases["en"]) >= 10
+    for lang, sections in cases.items():
+        for case in sections:
+            meta = case.meta
+            assert meta["region_label"] == codebook.level_label("region", meta["region"], lang)
+            assert meta["legal_form_label"] == \
+                inputs.config.strings[lang][f"case_legal_form_{meta['legal_form']}"]
+    assert {c.meta["legal_form_label"] for c in cases["fr"]} == {
+        "Coopérative", "Organisme à but non lucratif (OBNL)"}
 
 
 def _outline(document):
