@@ -130,13 +130,18 @@ _FR_OPEN = re.compile(r"«[ \u00a0\u202f]*")
 _FR_CLOSE = re.compile(r"[ \u00a0\u202f]*»")
 _FR_PERCENT = re.compile(r"(?<=\d)[ \u00a0\u202f]?%")
 _FR_DOLLAR = re.compile(r"(?<=\d)[ \u00a0\u202f]?\$")
+# a number whose digit groups were typed with plain spaces («1 300», «120 000»), not a year or
+# a decimal part before them: its spaces become the no-break space Babel's French numbers use
+_FR_GROUPS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d)")
 
 
 def typography(text: str, lang: str) -> str:
     """Apply the language's typographic spacing to a run of plain text.
 
     French: no-break space before «:», narrow no-break space before ; ! ? and %, no-break spaces
-    inside « ». English text is returned unchanged. Only for text, never for markup or URLs.
+    inside « » and between the digit groups of a number typed with plain spaces («1 300»), so
+    that a number never breaks across lines. English text is returned unchanged. Only for text,
+    never for markup or URLs.
     """
     if lang != "fr" or not text:
         return text
@@ -148,6 +153,7 @@ def typography(text: str, lang: str) -> str:
         text = _FR_CLOSE.sub(NBSP + "»", text)
         text = _FR_PERCENT.sub(NBSP + "%", text)
         text = _FR_DOLLAR.sub(NBSP + "$", text)
+        text = _FR_GROUPS.sub(lambda m: m.group(0).replace(" ", NBSP), text)
         if text == before:
             break
     return text

@@ -51,6 +51,17 @@ def test_french_typography():
     assert typography("Note: yes; ok!", "en") == "Note: yes; ok!"
 
 
+def test_french_numbers_typed_with_spaces_do_not_break():
+    """Digit groups typed with plain spaces get Babel's no-break space; a year followed by a
+    count, or a decimal part, is left alone."""
+    text = typography("environ 1 300 clients, 120 000 $ et 1 250 000 visites", "fr")
+    assert text == f"environ 1{NBSP}300 clients, 120{NBSP}000{NBSP}$ et 1{NBSP}250{NBSP}000 visites"
+    assert FR.number(1300) in text
+    assert typography("en 2015 300 membres", "fr") == "en 2015 300 membres"
+    assert typography("3,5 000", "fr") == "3,5 000"
+    assert typography("1 300 clients", "en") == "1 300 clients"
+
+
 @given(st.decimals(min_value=0, max_value=1, places=4))
 def test_percent_is_half_up_and_well_formed(p):
     fr, en = FR.percent(p), EN.percent(p)

@@ -237,7 +237,7 @@ def test_number_rounds_half_up(n, places):
     assert FR.number(value, places) == grouped(rounded, places, NBSP, ",")
 
 
-french_text = st.text(alphabet=list("aé Z1:;!?«»%$.,/()'\u00a0\u202f\n-"), max_size=40)
+french_text = st.text(alphabet=list("aé Z10:;!?«»%$.,/()'\u00a0\u202f\n-"), max_size=40)
 
 
 @given(french_text)
@@ -246,6 +246,7 @@ french_text = st.text(alphabet=list("aé Z1:;!?«»%$.,/()'\u00a0\u202f\n-"), ma
 @example("«»")
 @example(": a")
 @example("5 $ ?")
+@example("100 000 $ ; 1 100 110")
 def test_french_typography_is_idempotent_and_changes_only_spaces(text):
     once = typography(text, "fr")
     assert typography(once, "fr") == once
@@ -256,7 +257,9 @@ def test_french_typography_is_idempotent_and_changes_only_spaces(text):
 
 @given(french_text)
 @example("\n ;")  # a line that starts with punctuation (found by hypothesis)
+@example("100 000 $ ; 1 100 110")
 def test_french_typography_leaves_no_plain_space_where_a_no_break_one_belongs(text):
     out = typography(text, "fr")
     assume("://" not in out)
     assert not re.search(r"(?<![;!?]) [;!?]+(?=[\s»)\]]|$)|« | »|(?<=\d) %", out), out
+    assert not re.search(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d)", out), out  # «1 300»
