@@ -133,15 +133,17 @@ _FR_DOLLAR = re.compile(r"(?<=\d)[ \u00a0\u202f]?\$")
 # a number whose digit groups were typed with plain spaces («1 300», «120 000»), not a year or
 # a decimal part before them: its spaces become the no-break space Babel's French numbers use
 _FR_GROUPS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d)")
+# a number and its unit symbol («6 h», «30 min», «10 Go») stay on one line
+_FR_UNIT = re.compile(r"(?<=\d) (?=(?:h|min|s|km|m|kg|g|Ko|Mo|Go|To)(?![\w'’-]))")
 
 
 def typography(text: str, lang: str) -> str:
     """Apply the language's typographic spacing to a run of plain text.
 
     French: no-break space before «:», narrow no-break space before ; ! ? and %, no-break spaces
-    inside « » and between the digit groups of a number typed with plain spaces («1 300»), so
-    that a number never breaks across lines. English text is returned unchanged. Only for text,
-    never for markup or URLs.
+    inside « », between the digit groups of a number typed with plain spaces («1 300») and
+    before a unit symbol («6 h», «10 Go»), so that a number never breaks across lines. English
+    text is returned unchanged. Only for text, never for markup or URLs.
     """
     if lang != "fr" or not text:
         return text
@@ -154,6 +156,7 @@ def typography(text: str, lang: str) -> str:
         text = _FR_PERCENT.sub(NBSP + "%", text)
         text = _FR_DOLLAR.sub(NBSP + "$", text)
         text = _FR_GROUPS.sub(lambda m: m.group(0).replace(" ", NBSP), text)
+        text = _FR_UNIT.sub(NBSP, text)
         if text == before:
             break
     return text

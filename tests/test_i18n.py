@@ -60,6 +60,10 @@ def test_french_numbers_typed_with_spaces_do_not_break():
     assert typography("en 2015 300 membres", "fr") == "en 2015 300 membres"
     assert typography("3,5 000", "fr") == "3,5 000"
     assert typography("1 300 clients", "en") == "1 300 clients"
+    assert typography("dès 6 h du matin, 30 min, 10 Go", "fr") == \
+        f"dès 6{NBSP}h du matin, 30{NBSP}min, 10{NBSP}Go"
+    assert typography("les 6 heures, 3 m’ont dit, 2 s’y joignent", "fr") == \
+        "les 6 heures, 3 m’ont dit, 2 s’y joignent"
 
 
 @given(st.decimals(min_value=0, max_value=1, places=4))
