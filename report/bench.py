@@ -14,17 +14,17 @@ Output: figures printed to the terminal (nothing is asserted):
   SVG, the number of table rows; with ``--profile``, the share of each engine phase (style cascade,
   pagination and its repeated passes, text and chart drawing, font subsetting, tagging).
 
-Cold builds and floors alternate (``--runs``, 3 by default) so that both see the same machine: on a
-shared virtual machine the speed of two processes running at once varies from minute to minute. The
-parallel efficiency printed with each run (one CPU-bound process alone against two at once, just
-before its cold build) says how much of the second core the machine gave at the time; each run also
-prints the engine's time per language inside the cold build against its time alone, which shows how
-much the two languages slowed each other down, and the CPU time the cold build used (both
-processes) against the floor's: on two full cores, the cold build cannot take less than half its
-CPU time, whatever the machine's mood. The floor runs the engine with Python's default
-garbage-collector settings, as any program using WeasyPrint would; the build collects less often
-while a language renders (:func:`report.build.few_collections`), so its engine time per language
-can be below the floor's.
+Cold builds and floors alternate (``--runs``, 3 by default; every other run measures the floor
+first) so that both see the same machine: on a shared virtual machine the speed of two processes
+running at once varies from minute to minute. The parallel efficiency printed with each run (one
+CPU-bound process alone against two at once, just before the run) says how much of the second core
+the machine gave at the time; each run also prints the engine's time per language inside the cold
+build against its time alone, which shows how much the two languages slowed each other down, and the
+CPU time the cold build used (both processes) against the floor's: on two full cores, the cold build
+cannot take less than half its CPU time, whatever the machine's mood. The floor runs the engine with
+Python's default garbage-collector settings, as any program using WeasyPrint would; the build
+collects less often while a language renders (:func:`report.build.few_collections`), so its engine
+time per language can be below the floor's.
 """
 
 from __future__ import annotations
@@ -203,8 +203,12 @@ def main(argv: list[str] | None = None) -> None:
         for run in range(max(1, args.runs)):
             env = dict(base_env, ES20_CACHE_DIR=str(Path(tmp) / f"cache-{run}"))
             efficiency = _parallel_efficiency()
-            cold, inside, cold_cpu = _run([*build, "--verbose"], project, env)
-            editions = _engine("time", project, page_size, htmls, base_env)
+            if run % 2:  # every other run measures the floor first: a machine that drifts
+                editions = _engine("time", project, page_size, htmls, base_env)  # favours neither
+                cold, inside, cold_cpu = _run([*build, "--verbose"], project, env)
+            else:
+                cold, inside, cold_cpu = _run([*build, "--verbose"], project, env)
+                editions = _engine("time", project, page_size, htmls, base_env)
             floor = sum(e["layout"] + e["write"] for e in editions)
             floor_cpu = sum(e["cpu"] for e in editions)
             alone = {path.stem.removeprefix("final-"): e["layout"] + e["write"]
