@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import LANGUAGES
 from . import cache as cachelib
 from .errors import raise_if_any
 from .output import Output, write_outputs
-
-LANGUAGES = ("fr", "en")  # as in report.i18n, which this module does not import (no-op builds stay fast)
 
 Progress = Callable[[str, str], None]
 LANG_EDITIONS = ("screen", "print")

@@ -27,11 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from . import LANGUAGES
 from .errors import ErrorGroup, ReportError
 
 T = TypeVar("T")
 Progress = Callable[[str, str], None]
-LANGUAGES = ("fr", "en")
 
 
 def _quiet(stage: str, detail: str) -> None:

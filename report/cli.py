@@ -16,11 +16,10 @@ import threading
 import time
 from pathlib import Path
 
+from . import LANGUAGES
 from .build import BuildOptions, BuildResult, build, exit_without_collecting
 from .cache import default_cache_dir
 from .errors import ReportError
-
-LANGUAGES = ("fr", "en")
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("report")

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from report import LANGUAGES as LANGS
 from report.errors import (
     ContentError,
     DataError,
@@ -43,7 +44,6 @@ from report.errors import (
 if TYPE_CHECKING:  # imported where the frame is built: a language worker unpickling a Codebook
     import pandas as pd  # does not need pandas
 
-LANGS = ("fr", "en")
 TYPES = ("single", "multiple", "ordinal", "numeric", "binary")
 CATEGORICAL = ("single", "ordinal", "binary")
 BINARY_CODES = ("1", "0")

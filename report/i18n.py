@@ -25,9 +25,9 @@ from pathlib import Path
 
 from babel import Locale, dates, numbers
 
+from . import LANGUAGES
 from .errors import ConfigError, ReportError, raise_if_any, read_utf8, toml_key_lines, toml_position
 
-LANGUAGES: tuple[str, ...] = ("fr", "en")
 BABEL_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 NBSP = "\u00a0"
 NNBSP = "\u202f"  # narrow no-break space

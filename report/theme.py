@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from fontTools.ttLib import TTFont
 
+from . import LANGUAGES as LANGS
 from .errors import ReportError, ThemeError, raise_if_any, read_utf8, toml_key_lines, toml_position
 
 if TYPE_CHECKING:  # the charts (Altair) load only when a build draws them
@@ -33,7 +34,6 @@ if TYPE_CHECKING:  # the charts (Altair) load only when a build draws them
 
 HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")  # a theme folder: fondation-xyz
-LANGS = ("fr", "en")
 COLOR_KEYS = ("primary", "accent", "text", "muted", "background", "surface", "rule", "cover_text")
 FONT_ROLES = ("body", "heading", "chart")
 FONT_SUFFIXES = (".ttf", ".otf")

@@ -169,3 +169,19 @@ def test_a_language_worker_renders_without_pandas():
     assert (p, n) == (here.p, here.n) and p is not None
     assert chapters == len(assemble(inputs, "fr", charts={}).chapters) > 0
     assert heavy == []
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    """A no-op rebuild only hashes the inputs: starting the command line imports none of the
+    libraries the stages need (they would cost most of a second before finding nothing to do)."""
+    import os
+    import subprocess
+    import sys
+
+    heavy = ("babel", "pandas", "weasyprint", "altair", "vl_convert", "frictionless", "jinja2")
+    code = ("import sys, report.cli, report.build; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
