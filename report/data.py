@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from report import LANGUAGES as LANGS
+from report import LANGUAGES
 from report.errors import (
     ContentError,
     DataError,
@@ -89,8 +89,8 @@ def _is_text(value: Any) -> bool:
 
 
 def _check_lang(lang: str) -> None:
-    if lang not in LANGS:
-        raise unknown_name("language", lang, LANGS)
+    if lang not in LANGUAGES:
+        raise unknown_name("language", lang, LANGUAGES)
 
 
 # --------------------------------------------------------------------------- codebook
@@ -447,7 +447,7 @@ def check_codebook(data: dict[str, Any], file: Path, node: yaml.Node | None = No
         if not isinstance(obj, dict):
             err("expected a text in both languages {fr: …, en: …}", *path, value=obj)
             return
-        for lang in LANGS:
+        for lang in LANGUAGES:
             if not _is_text(obj.get(lang)):
                 name = "French" if lang == "fr" else "English"
                 err(f"{name} text missing", *path, lang, hint=f"add '{lang}:' to {path[-1]}")
@@ -949,7 +949,7 @@ def _check_margins(data: dict[str, Any], node: yaml.Node | None, codebook: Codeb
                 *p, "targets", hint="make each margin sum to population.total")
         if spec.get("assumption") is True:
             note = spec.get("note")
-            for lang in LANGS:
+            for lang in LANGUAGES:
                 if not isinstance(note, dict) or not _is_text(note.get(lang)):
                     err("an assumed margin needs a justification in both languages", *p, "note",
                         hint=f"add note: {{{lang}: …}}")

@@ -26,6 +26,8 @@ from .i18n import Formatter, typography
 from .theme import Theme
 
 EXHIBIT_SLOT = re.compile("\ue002([^\ue003]+)\ue003")
+
+
 class TemplateContext(TypedDict):
     lang: str
     edition: str

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from fontTools.ttLib import TTFont
 
-from . import LANGUAGES as LANGS
+from . import LANGUAGES
 from .errors import ReportError, ThemeError, raise_if_any, read_utf8, toml_key_lines, toml_position
 
 if TYPE_CHECKING:  # the charts (Altair) load only when a build draws them
@@ -42,8 +42,8 @@ FONT_SUFFIXES = (".ttf", ".otf")
 SCHEMA: dict[str, str] = {
     "name": "str",
     "logo": "str",
-    **{f"label.{lang}": "str" for lang in LANGS},
-    **{f"cover_line.{lang}": "str" for lang in LANGS},
+    **{f"label.{lang}": "str" for lang in LANGUAGES},
+    **{f"cover_line.{lang}": "str" for lang in LANGUAGES},
     **{f"colors.{key}": "color" for key in COLOR_KEYS},
     "colors.chart": "color[]",
     **{f"fonts.{role}": "str" for role in FONT_ROLES},
@@ -218,11 +218,11 @@ def _check_keys(flat: dict[str, Any], p: _Problems) -> None:
         if key not in flat and key not in suggested:  # a typo of it was reported just above
             p.add(key, "missing", hint="every theme sets it; see themes/default/theme.toml")
     for table in ("label", "cover_line"):
-        given = [lang for lang in LANGS if f"{table}.{lang}" in flat]
-        if given and len(given) != len(LANGS):
-            missing = next(lang for lang in LANGS if lang not in given)
+        given = [lang for lang in LANGUAGES if f"{table}.{lang}" in flat]
+        if given and len(given) != len(LANGUAGES):
+            missing = next(lang for lang in LANGUAGES if lang not in given)
             p.add(f"{table}.{missing}", "missing: give the text in every language",
-                  hint=f"{table} needs {' and '.join(LANGS)}")
+                  hint=f"{table} needs {' and '.join(LANGUAGES)}")
 
 
 def _check_colors(flat: dict[str, Any], p: _Problems) -> tuple[dict[str, str], list[str]]:
@@ -493,9 +493,9 @@ def load_theme(paths: Paths, name: str = "default") -> Theme:
         heading_font=roles["heading"],
         chart_font=roles["chart"],
         faces=tuple(faces),
-        label={lang: flat[f"label.{lang}"] for lang in LANGS if f"label.{lang}" in flat},
+        label={lang: flat[f"label.{lang}"] for lang in LANGUAGES if f"label.{lang}" in flat},
         logo=logo,
-        cover_line={lang: flat[f"cover_line.{lang}"] for lang in LANGS
+        cover_line={lang: flat[f"cover_line.{lang}"] for lang in LANGUAGES
                     if f"cover_line.{lang}" in flat},
         overrides_css=overrides,
         fallback_font=roles.get("fallback"),

@@ -137,6 +137,18 @@ def test_collections_are_rare_while_a_language_renders_and_restored_after():
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
+def _fresh_python(code: str, stdin: bytes = b"") -> str:
+    """What ``code`` prints when run by a fresh interpreter that imports this project."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], input=stdin, env=env, capture_output=True,
+                          check=True, cwd=ROOT)
+    return done.stdout.decode().strip()
+
+
 _WORKER = """
 import pickle, sys
 from report.build import _warm_worker, assemble
@@ -153,19 +165,13 @@ def test_a_language_worker_renders_without_pandas():
     """The worker's start-up and the inputs it receives import neither pandas nor the validators:
     the statistics travel as NumPy arrays and answer the same queries there."""
     import ast
-    import os
     import pickle
-    import subprocess
-    import sys
 
     from report.build import assemble, validate_inputs
 
     inputs = validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
     here = inputs.stats.stat("erp", by="legal_form", group="coop")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", _WORKER], input=pickle.dumps(inputs), env=env,
-                          capture_output=True, check=True, cwd=ROOT)
-    p, n, chapters, heavy = ast.literal_eval(done.stdout.decode().strip())
+    p, n, chapters, heavy = ast.literal_eval(_fresh_python(_WORKER, pickle.dumps(inputs)))
     assert (p, n) == (here.p, here.n) and p is not None
     assert chapters == len(assemble(inputs, "fr", charts={}).chapters) > 0
     assert heavy == []
@@ -174,14 +180,7 @@ def test_a_language_worker_renders_without_pandas():
 def test_the_command_line_starts_without_the_heavy_libraries():
     """A no-op rebuild only hashes the inputs: starting the command line imports none of the
     libraries the stages need (they would cost most of a second before finding nothing to do)."""
-    import os
-    import subprocess
-    import sys
-
     heavy = ("babel", "pandas", "weasyprint", "altair", "vl_convert", "frictionless", "jinja2")
     code = ("import sys, report.cli, report.build; "
             f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          check=True, cwd=ROOT)
-    assert done.stdout.strip() == "[]"
+    assert _fresh_python(code) == "[]"
