@@ -179,7 +179,7 @@ def lay_out(inputs: _Inputs, options: BuildOptions, lang: str, edition: str, htm
     rendered = render_pdf(html, base_url=config.paths.root, roots=roots,
                           edition="screen" if edition == "bilingual" else edition,
                           title=f"{lang} {edition}", epoch=epoch, strict=options.strict,
-                          page_size=config.page_size)
+                          page_size=config.page_size, cache=cache)
     cache.put("pdf", name, rendered.data)
     cache.put_json("pdf-meta", name, {"pages": rendered.pages,
                                       "warnings": list(rendered.warnings)})

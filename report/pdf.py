@@ -52,8 +52,11 @@ import weasyprint
 from fontTools import subset as _ft_subset
 from weasyprint.css import ColorProfile
 from weasyprint.images import RasterImage
+from weasyprint.pdf import fonts as _wp_fonts
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .cache import Cache
+from .cache import key as cache_key
 from .config import PAGE_SIZES
 from .errors import RenderError
 
@@ -224,10 +227,47 @@ def _drop_tables_before_subsetting() -> Any:
         _ft_subset.Subsetter.subset = original  # type: ignore[method-assign]
 
 
+@contextlib.contextmanager
+def _reuse_subset_fonts(cache: Cache) -> Any:
+    """Take each embedded font's subset from ``cache`` when the same font was subset to the same
+    glyphs before, and store the ones made now.
+
+    Subsetting with fontTools is about a second of each edition's writing, and its result depends
+    only on the font file, the glyphs the edition uses, the hinting and notdef settings and the
+    date in ``SOURCE_DATE_EPOCH``, all of which are in the key (with the dependencies' versions).
+    A paragraph edited between two builds rarely brings a glyph the edition did not use already,
+    and an edition's print and screen versions use the same glyphs: both then reuse the subsets.
+    Only fontTools subsetting is cached (WeasyPrint prefers HarfBuzz-Subset when the machine has
+    it, and that is fast). The patch is in place only while one edition is written.
+    """
+    original = _wp_fonts.Font._fonttools_subset
+
+    def subset(self: Any, to_unicode: dict[int, str], hinting: bool) -> None:
+        name = cache_key("font-subset", hashlib.sha256(self.file_content).hexdigest(),
+                         str(self.index), ",".join(map(str, sorted(to_unicode))), str(hinting),
+                         str(bool(self.missing)), os.environ.get("SOURCE_DATE_EPOCH", ""))
+        cached = cache.get("font-subsets", name)
+        if cached is not None:
+            self.file_content = cached
+            return
+        original(self, to_unicode, hinting)
+        cache.put("font-subsets", name, self.file_content)
+
+    _wp_fonts.Font._fonttools_subset = subset  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        _wp_fonts.Font._fonttools_subset = original  # type: ignore[method-assign]
+
+
 def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: str,
                title: str, epoch: int, strict: bool = False,
-               page_size: str = "letter") -> RenderedPDF:
-    """Lay out and write one edition. Under ``strict``, any engine warning fails the build."""
+               page_size: str = "letter", cache: Cache | None = None) -> RenderedPDF:
+    """Lay out and write one edition. Under ``strict``, any engine warning fails the build.
+
+    ``cache``: where font subsets are reused from and kept (:func:`_reuse_subset_fonts`); without
+    it, every font is subset anew, as WeasyPrint alone would.
+    """
     fetcher = ProjectFetcher(roots)
     collector = _Collector()
     logger = logging.getLogger("weasyprint")
@@ -254,7 +294,9 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
             found = _raster_problems(document)
             seed = hashlib.sha256(f"{edition}\0{geometry}\0{html}".encode()).digest()
             finisher = functools.partial(_finish_print, document_id=str(uuid.UUID(bytes=seed[:16])))
-        with _drop_tables_before_subsetting():
+        with _drop_tables_before_subsetting(), (
+                _reuse_subset_fonts(cache) if cache is not None and cache.enabled
+                else contextlib.nullcontext()):
             data = document.write_pdf(finisher=finisher, **options)
         seconds = (laid_out - started, time.perf_counter() - laid_out)
     except RenderError:

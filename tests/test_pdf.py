@@ -26,6 +26,7 @@ from PIL import Image, ImageCms
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
+from report.cache import Cache
 from report.config import load_config
 from report.errors import RenderError
 from report.pdf import (
@@ -541,3 +542,41 @@ def test_dropping_layout_tables_first_gives_the_same_subset_font(font, monkeypat
     assert fast == plain
     assert "GPOS" not in fast_loaded and "GSUB" not in fast_loaded
     assert TTFont(io.BytesIO(fast)).keys() == TTFont(io.BytesIO(plain)).keys()
+
+
+def test_font_subsets_are_reused_from_the_cache(tmp_path, monkeypatch):
+    """A font subset to the same glyphs on the same date comes from the cache: the same PDF bytes
+    as without a cache, and no subsetting; new glyphs or another date subset again."""
+    import weasyprint.pdf.fonts
+    from fontTools import subset
+
+    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)  # as on a fresh machine
+    calls: list[str] = []
+    original = subset.Subsetter.subset
+
+    def counting(self, font):
+        calls.append(font["name"].getDebugName(4))
+        return original(self, font)
+
+    monkeypatch.setattr(subset.Subsetter, "subset", counting)
+    cache = Cache(tmp_path / "cache")
+
+    def render(html: str, cache: Cache | None, epoch: int = EPOCH) -> bytes:
+        return render_pdf(html, base_url=ROOT, roots=(ROOT,), edition="screen", title="t",
+                          epoch=epoch, strict=True, cache=cache).data
+
+    html = _small_html()
+    plain = render(html, None)
+    fonts = len(calls)
+    assert fonts >= 1
+    first = render(html, cache)
+    assert len(calls) == 2 * fonts
+    assert len([p for p in (tmp_path / "cache" / "font-subsets").rglob("*") if p.is_file()]) \
+        == fonts
+    again = render(html, cache)
+    assert len(calls) == 2 * fonts, "the second build subset a font again"
+    assert plain == first == again
+    render(html.replace("Un paragraphe", "Œuvre ŸZ: un paragraphe"), cache)
+    assert len(calls) == 2 * fonts + 1, "only the paragraph's face has new glyphs to subset"
+    render(html, cache, epoch=EPOCH + 86_400)
+    assert len(calls) == 3 * fonts + 1, "the date is written into each subset: a new date, anew"
