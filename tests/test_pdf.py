@@ -580,3 +580,40 @@ def test_font_subsets_are_reused_from_the_cache(tmp_path, monkeypatch):
     assert len(calls) == 2 * fonts + 1, "only the paragraph's face has new glyphs to subset"
     render(html, cache, epoch=EPOCH + 86_400)
     assert len(calls) == 3 * fonts + 1, "the date is written into each subset: a new date, anew"
+
+
+@pytest.mark.parametrize("edition", ["screen", "print"])
+def test_each_stream_is_serialised_once_and_the_file_is_the_same(edition, monkeypatch):
+    """Writing the file turns each stream into (compressed) bytes once instead of twice, and the
+    bytes of the PDF do not change; the patch is undone after use."""
+    import collections
+    import contextlib
+
+    import pydyf
+
+    import report.pdf as pdflib
+
+    serialised: collections.Counter[int] = collections.Counter()
+    original = pydyf.Stream.data
+
+    def counting(self):
+        serialised[id(self)] += 1
+        return original.fget(self)
+
+    counted = property(counting)
+    monkeypatch.setattr(pydyf.Stream, "data", counted)
+
+    def render() -> bytes:
+        return render_pdf(_small_html(), base_url=ROOT, roots=(ROOT,), edition=edition,
+                          title="t", epoch=EPOCH, strict=True).data
+
+    once = render()
+    assert pydyf.Stream.data is counted
+    times_once = set(serialised.values())
+    serialised.clear()
+    monkeypatch.setattr(pdflib, "_serialise_streams_once", contextlib.nullcontext)
+    twice = render()
+    assert once == twice
+    assert times_once == {1}
+    # without it, all twice but the cross-reference stream, made after the identifier's hash
+    assert sorted(collections.Counter(serialised.values()).items())[-1] == (2, len(serialised) - 1)
