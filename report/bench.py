@@ -87,21 +87,33 @@ _CALIBRATE = "x = 0\nfor i in range(12_000_000):\n    x += i % 7\n"
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]
-         ) -> tuple[float, dict[str, float], float]:
-    """Wall time of a build, the engine's time (layout and writing) per language inside it
-    when the build was asked for ``--verbose``, and the CPU time the build used (its own and its
-    worker's, user and system)."""
+         ) -> tuple[float, dict[str, float], dict[str, float], float]:
+    """Wall time of a build; when the build was asked for ``--verbose``, the engine's time
+    (layout and writing) per language inside it, and the time before the engine (``validate``,
+    then per language its charts, document and HTML); and the CPU time the build used (its own
+    and its worker's, user and system)."""
     before = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, check=True, text=True,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - start
     cpu = _children_cpu() - before
+    return wall, *_stage_times(done.stderr), cpu
+
+
+def _stage_times(verbose: str) -> tuple[dict[str, float], dict[str, float]]:
+    """From the timings ``build.py --verbose`` prints: the engine's time (layout and writing)
+    per language, and the time before it: ``validate``, then per language its charts, document
+    and HTML."""
     engine: dict[str, float] = {}
-    for lang, seconds in re.findall(r"(\w+) screen pdf: (?:layout|write)\s+([\d.]+) s",
-                                    done.stderr):
+    for lang, seconds in re.findall(r"(\w+) screen pdf: (?:layout|write)\s+([\d.]+) s", verbose):
         engine[lang] = engine.get(lang, 0.0) + float(seconds)
-    return wall, engine, cpu
+    before = {step: float(seconds) for step, seconds in
+              re.findall(r"DEBUG (validate)\s+([\d.]+) s", verbose)}
+    for lang, seconds in re.findall(r"(\w+) (?:charts|document|screen html)\s+([\d.]+) s",
+                                    verbose):
+        before[lang] = before.get(lang, 0.0) + float(seconds)
+    return engine, before
 
 
 def _children_cpu() -> float:
@@ -205,9 +217,9 @@ def main(argv: list[str] | None = None) -> None:
             efficiency = _parallel_efficiency()
             if run % 2:  # every other run measures the floor first: a machine that drifts
                 editions = _engine("time", project, page_size, htmls, base_env)  # favours neither
-                cold, inside, cold_cpu = _run([*build, "--verbose"], project, env)
+                cold, inside, before, cold_cpu = _run([*build, "--verbose"], project, env)
             else:
-                cold, inside, cold_cpu = _run([*build, "--verbose"], project, env)
+                cold, inside, before, cold_cpu = _run([*build, "--verbose"], project, env)
                 editions = _engine("time", project, page_size, htmls, base_env)
             floor = sum(e["layout"] + e["write"] for e in editions)
             floor_cpu = sum(e["cpu"] for e in editions)
@@ -218,14 +230,17 @@ def main(argv: list[str] | None = None) -> None:
                                  f"{alone[lang]:.1f} s alone" for lang in alone if lang in inside)
             print(f"run {run + 1}: efficiency {efficiency:4.2f}, cold {cold:6.2f} s, floor "
                   f"{floor:6.2f} s, ratio {cold / floor:5.2f}; CPU {cold_cpu:5.1f} s against "
-                  f"{floor_cpu:5.1f} s; engine per language: {slowdown}")
+                  f"{floor_cpu:5.1f} s; engine per language: {slowdown}; before the engine: "
+                  f"validation {before.get('validate', 0.0):.1f} s, then "
+                  + ", ".join(f"{lang} {before[lang]:.1f} s" for lang in alone if lang in before)
+                  + " (charts, document, HTML)")
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        noop, _, _ = _run(build, project, env)
+        noop, _, _, _ = _run(build, project, env)
         page = project / "data" / "content" / "fr" / "conclusion.md"
         text = page.read_text(encoding="utf-8")
         page.write_text(text.replace("\n\n", "\n\nUne phrase modifiée par un éditeur. ", 1),
                         encoding="utf-8")
-        one_paragraph, _, _ = _run(build, project, env)
+        one_paragraph, _, _, _ = _run(build, project, env)
         page.write_text(text, encoding="utf-8")
 
         colds = [r[0] for r in runs]

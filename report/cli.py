@@ -25,6 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("report")
 
 
+def timing_line(stage: str, seconds: float) -> str:
+    """How ``--verbose`` prints the time of one step (``report.bench`` reads these lines)."""
+    return f"{stage:22s} {seconds:6.2f} s"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python build.py",
@@ -142,7 +147,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
         log.warning("%s", warning)
     if args.verbose:
         for stage, seconds in result.timings.items():
-            log.debug("%-22s %6.2f s", stage, seconds)
+            log.debug("%s", timing_line(stage, seconds))
     if args.check:
         log.info("check passed: every input is valid")
         return 0

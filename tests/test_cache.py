@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from report.build import BuildOptions, build
 from report.cache import Cache, input_fingerprint, key
 
@@ -184,3 +186,22 @@ def test_the_command_line_starts_without_the_heavy_libraries():
     code = ("import sys, report.cli, report.build; "
             f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
     assert _fresh_python(code) == "[]"
+
+
+def test_the_benchmark_reads_the_stage_times_the_command_line_prints(built):
+    """``report.bench`` splits a cold build into the engine's time per language and what comes
+    before it, from the lines ``build.py --verbose`` prints (here, those of the session build)."""
+    from report.bench import _stage_times
+    from report.cli import timing_line
+
+    timings = built.result.timings
+    verbose = "\n".join(f"DEBUG {timing_line(stage, seconds)}"
+                        for stage, seconds in timings.items())
+    engine, before = _stage_times(verbose)
+    assert set(engine) == set(before) - {"validate"} == {"fr", "en"}
+    for lang in ("fr", "en"):
+        assert engine[lang] == pytest.approx(timings[f"{lang} screen pdf: layout"]
+                                             + timings[f"{lang} screen pdf: write"], abs=0.011)
+        assert before[lang] == pytest.approx(sum(timings[f"{lang} {step}"] for step in
+                                                 ("charts", "document", "screen html")), abs=0.016)
+    assert before["validate"] == pytest.approx(timings["validate"], abs=0.006)
