@@ -131,7 +131,7 @@ def validate_inputs(options: BuildOptions, progress: Progress) -> _Inputs:
 
 def render_charts(inputs: _Inputs, lang: str, cache: cachelib.Cache) -> dict[str, Any]:
     """Draw every figure of one language, reusing cached SVG when the spec is unchanged."""
-    from .charts import Chart, build_spec, render_chart, spec_key
+    from .charts import Chart, chart_key, render_chart
 
     style = inputs.theme.chart_style()
     fonts = cachelib.hash_files((p for p in style.font_dir.iterdir() if p.is_file()),
@@ -140,13 +140,12 @@ def render_charts(inputs: _Inputs, lang: str, cache: cachelib.Cache) -> dict[str
     for key, data in inputs.exhibits[lang].items():
         if data.family != "figure":
             continue
-        spec = build_spec(data, style)  # once: it is both the cache key and the drawing
-        name = cachelib.key("chart", spec_key(spec, data, lang), fonts)
+        name = cachelib.key("chart", chart_key(data, style, lang), fonts)
         cached = cache.get_json("charts", name)
         if cached is not None:
             charts[key] = Chart(**cached)
             continue
-        chart = render_chart(data, style, lang, spec)
+        chart = render_chart(data, style, lang)
         cache.put_json("charts", name, chart.__dict__)
         charts[key] = chart
     return charts
@@ -254,25 +253,23 @@ def few_collections() -> Iterator[None]:
 # -- parallel editions ------------------------------------------------------------------------
 def _warm_worker() -> None:
     """Run in each worker as it starts, while the parent validates the inputs: import the
-    rendering stack and what unpickling the inputs needs, and start the chart engine with a first
-    drawing, so that the language's real work starts at once.
+    rendering stack (Altair and vl-convert included) and what unpickling the inputs needs, so that
+    the language's real work starts at once.
 
-    Nothing here reads the project: the parent reports its problems. Pandas is not imported (the
-    statistics arrive as NumPy arrays), nor the theme's fonts read (the charts register them).
+    The chart engine itself starts with the first chart to draw (half a second): started here,
+    it made every rebuild wait for it, charts cached or not, since the worker was ready after the
+    parent had validated; in a cold build, it costs the same either way. Nothing here reads the
+    project: the parent reports its problems. Pandas is not imported (the statistics arrive as
+    NumPy arrays), nor the theme's fonts read (the charts register them).
     The worker exits without collecting its garbage (:func:`exit_without_collecting`): the
     laid-out document it leaves behind takes most of a second to walk, and the build waits
     for its workers to end."""
     exit_without_collecting()
     with few_collections():
-        import vl_convert
+        import altair  # noqa: F401
+        import vl_convert  # noqa: F401
 
         from . import charts, document, pdf, statistics, templates  # noqa: F401
-
-        vl_convert.vegalite_to_svg({
-            "data": {"values": [{"a": "Ééé 1,5 %", "b": 0.5}]},
-            "mark": {"type": "text"},
-            "encoding": {"text": {"field": "a"}, "x": {"field": "b", "type": "quantitative"}},
-        })
 
 
 def exit_without_collecting() -> None:

@@ -10,8 +10,10 @@ Output: cache keys and the cached blobs. Four levels, from the cheapest to check
    nothing is imported, computed or rendered.
 2. **PDF**, keyed by the final HTML, the stylesheets and fonts it uses, the edition's engine options
    and the versions: a change to French content re-renders the French editions only.
-3. **Chart SVG**, keyed by the Vega-Lite spec, the number locale, the chart font files and the
-   versions: a change to one chart's data redraws that chart only.
+3. **Chart SVG**, keyed by what the chart's Vega-Lite spec is made of (the figure's data and texts,
+   the theme's chart style; the code that makes the spec is in the versions), the number locale,
+   the chart font files and the versions: a change to one chart's data redraws that chart only,
+   and a cached chart is found without Altair or the chart engine.
 4. **Font subsets**, keyed by the font file, the glyphs an edition uses, the subsetting options, the
    date written into the font and the versions (:func:`report.pdf.render_pdf`): an edition
    re-rendered after an edit that brought no new glyph, and the print edition after the screen

@@ -12,15 +12,13 @@ locale (decimal comma and no-break space before % in French).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import altair as alt
-import vl_convert as vlc
 
 from .errors import RenderError
 from .exhibits import ExhibitData
@@ -72,6 +70,8 @@ def _frame(data: ExhibitData) -> list[dict[str, Any]]:
 
 def build_spec(data: ExhibitData, style: ChartStyle) -> dict[str, Any]:
     """The Vega-Lite specification of one figure (a plain dict, JSON-serialisable)."""
+    import altair as alt  # here, not at the top: a rebuild whose charts are cached never needs it
+
     records = _frame(data)
     multi = len(data.series_labels) > 1
     rows = list(data.row_labels)
@@ -121,6 +121,8 @@ def build_spec(data: ExhibitData, style: ChartStyle) -> dict[str, Any]:
 
 
 def _register_font(style: ChartStyle) -> None:
+    import vl_convert as vlc
+
     key = str(style.font_dir)
     if key not in _registered:
         vlc.register_font_directory(key)
@@ -129,7 +131,12 @@ def _register_font(style: ChartStyle) -> None:
 
 def render_chart(data: ExhibitData, style: ChartStyle, lang: str,
                  spec: dict[str, Any] | None = None) -> Chart:
-    """Draw one figure in one language as SVG (``spec``: its :func:`build_spec`, if already made)."""
+    """Draw one figure in one language as SVG (``spec``: its :func:`build_spec`, if already made).
+
+    The chart engine starts with the first drawing in a process (about half a second).
+    """
+    import vl_convert as vlc
+
     spec = spec if spec is not None else build_spec(data, style)
     _register_font(style)
     try:
@@ -141,10 +148,19 @@ def render_chart(data: ExhibitData, style: ChartStyle, lang: str,
     return Chart(data.id, _clean_svg(svg, data.alt), width, height, data.alt)
 
 
-def spec_key(spec: dict[str, Any], data: ExhibitData, lang: str) -> str:
-    """A content hash of everything that shapes a chart (for caching): its spec, its locale and
-    its alternative text."""
-    blob = json.dumps([spec, lang, D3_LOCALES[lang], data.alt], sort_keys=True)
+def chart_key(data: ExhibitData, style: ChartStyle, lang: str) -> str:
+    """A content hash of everything that shapes a chart (for caching), computed without making
+    its spec: what the spec is made of (the figure's data and texts in this language, the theme's
+    chart style), and the number locale. The code that turns them into a spec and the versions of
+    Altair and vl-convert are in every cache key (:func:`report.cache.key`), and the chart font's
+    files in the chart cache's; so a cached chart is one :func:`build_spec` and
+    :func:`render_chart` would draw again, and a rebuild whose charts are all cached needs neither
+    Altair nor the chart engine.
+    """
+    style_fields = {f.name: getattr(style, f.name) for f in dataclasses.fields(style)
+                    if f.name != "font_dir"}  # the folder's files are hashed by the caller
+    blob = json.dumps([dataclasses.asdict(data), style_fields, lang, D3_LOCALES[lang]],
+                      sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

@@ -205,3 +205,111 @@ def test_the_benchmark_reads_the_stage_times_the_command_line_prints(built):
         assert before[lang] == pytest.approx(sum(timings[f"{lang} {step}"] for step in
                                                  ("charts", "document", "screen html")), abs=0.016)
     assert before["validate"] == pytest.approx(timings["validate"], abs=0.006)
+
+
+def _inputs():
+    from report.build import validate_inputs
+
+    return validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
+
+
+def test_a_change_to_one_charts_data_redraws_that_chart_only(tmp_path, monkeypatch):
+    """The chart cache: nothing is drawn twice, a figure whose data changed is drawn again alone,
+    and each language has its own drawings."""
+    import dataclasses
+
+    import report.charts
+    from report.build import render_charts
+    from report.charts import Chart
+
+    drawn: list[tuple[str, str]] = []
+
+    def draw(data, style, lang, spec=None):
+        drawn.append((data.id, lang))
+        return Chart(data.id, f"<svg>{data.row_labels}</svg>", 400.0, 100.0, data.alt)
+
+    monkeypatch.setattr(report.charts, "render_chart", draw)
+    inputs, cache = _inputs(), Cache(tmp_path / "cache")
+    figures = [k for k, d in inputs.exhibits["fr"].items() if d.family == "figure"]
+    first = render_charts(inputs, "fr", cache)
+    assert sorted(drawn) == sorted((inputs.exhibits["fr"][k].id, "fr") for k in figures)
+    drawn.clear()
+    assert render_charts(inputs, "fr", cache) == first and drawn == []
+
+    changed = figures[3]
+    data = inputs.exhibits["fr"][changed]
+    cells = ((dataclasses.replace(data.cells[0][0], text="99 %"), *data.cells[0][1:]),
+             *data.cells[1:])
+    exhibits = {**inputs.exhibits, "fr": {**inputs.exhibits["fr"],
+                                           changed: dataclasses.replace(data, cells=cells)}}
+    again = render_charts(dataclasses.replace(inputs, exhibits=exhibits), "fr", cache)
+    assert drawn == [(data.id, "fr")]
+    assert {k: c for k, c in again.items() if k != changed} == \
+        {k: c for k, c in first.items() if k != changed}
+    drawn.clear()
+    render_charts(inputs, "en", cache)
+    assert len(drawn) == len(figures) and {lang for _, lang in drawn} == {"en"}
+
+
+def test_everything_a_chart_is_made_of_is_in_its_key():
+    """The cache key of a chart changes with any field of its data, with the theme's chart style,
+    and with the language; the folder the font is read from is hashed by its files instead."""
+    import dataclasses
+    from pathlib import Path as _Path
+
+    from report.charts import chart_key
+
+    inputs = _inputs()
+    data = next(d for d in inputs.exhibits["fr"].values() if d.family == "figure")
+    style = inputs.theme.chart_style()
+    base = chart_key(data, style, "fr")
+    variants = {field.name: dataclasses.replace(data, **{field.name: _other(getattr(data,
+                                                                                   field.name))})
+                for field in dataclasses.fields(data)}
+    for name, variant in variants.items():
+        assert chart_key(variant, style, "fr") != base, name
+    for name in ("font", "text", "muted", "grid", "background"):
+        assert chart_key(data, dataclasses.replace(style, **{name: "#123456"}), "fr") != base, name
+    assert chart_key(data, dataclasses.replace(style, palette=style.palette[::-1]), "fr") != base
+    assert chart_key(data, style, "en") != base
+    assert chart_key(data, dataclasses.replace(style, font_dir=_Path("/elsewhere")), "fr") == base
+
+
+def _other(value):
+    """A different value of the same kind."""
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, tuple):
+        return value[:-1] if value else ("x",)
+    raise AssertionError(f"no variant for {value!r}")
+
+
+_CACHED_CHARTS = """
+import pickle, sys
+from pathlib import Path
+from report.build import render_charts
+from report.cache import Cache
+inputs, folder = pickle.loads(sys.stdin.buffer.read())
+charts = render_charts(inputs, "fr", Cache(Path(folder)))
+print(repr((len(charts), sorted(m for m in ("altair", "vl_convert") if m in sys.modules))))
+"""
+
+
+def test_cached_charts_need_neither_altair_nor_the_chart_engine(tmp_path, monkeypatch):
+    """A rebuild whose charts are all cached reads them without importing Altair or vl-convert
+    (nor starting the chart engine, half a second in each process)."""
+    import ast
+    import pickle
+
+    import report.charts
+    from report.build import render_charts
+    from report.charts import Chart
+
+    monkeypatch.setattr(report.charts, "render_chart", lambda data, style, lang, spec=None:
+                        Chart(data.id, "<svg/>", 1.0, 1.0, data.alt))
+    inputs = _inputs()
+    drawn = render_charts(inputs, "fr", Cache(tmp_path))
+    count, heavy = ast.literal_eval(_fresh_python(_CACHED_CHARTS,
+                                                  pickle.dumps((inputs, str(tmp_path)))))
+    assert count == len(drawn) > 0
+    assert heavy == []
