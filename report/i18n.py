@@ -135,17 +135,24 @@ _FR_DOLLAR = re.compile(r"(?<=\d)[ \u00a0\u202f]?\$")
 _FR_GROUPS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d)")
 # a number and its unit symbol («6 h», «30 min», «10 Go») stay on one line
 _FR_UNIT = re.compile(r"(?<=\d) (?=(?:h|min|s|km|m|kg|g|Ko|Mo|Go|To)(?![\w'’-]))")
+# a typewriter apostrophe between two letters («l'entreprise», "don't") is a typographic one
+_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
 
 
 def typography(text: str, lang: str) -> str:
-    """Apply the language's typographic spacing to a run of plain text.
+    """Apply the language's typographic spacing and apostrophes to a run of plain text.
 
-    French: no-break space before «:», narrow no-break space before ; ! ? and %, no-break spaces
-    inside « », between the digit groups of a number typed with plain spaces («1 300») and
-    before a unit symbol («6 h», «10 Go»), so that a number never breaks across lines. English
-    text is returned unchanged. Only for text, never for markup or URLs.
+    Both languages: a typewriter apostrophe between two letters becomes a typographic one
+    («l’entreprise», "don’t"): the content is typed with ’, but labels in the survey's codebook
+    and other data files are often typed with '. French also: no-break space before «:», narrow
+    no-break space before ; ! ? and %, no-break spaces inside « », between the digit groups of a
+    number typed with plain spaces («1 300») and before a unit symbol («6 h», «10 Go»), so that a
+    number never breaks across lines. Only for text, never for markup or URLs.
     """
-    if lang != "fr" or not text:
+    if not text:
+        return text
+    text = _APOSTROPHE.sub("’", text)
+    if lang != "fr":
         return text
     for _pass in range(4):  # a space one rule adds may call for another («!:»): until stable
         before = text

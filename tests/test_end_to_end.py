@@ -62,6 +62,16 @@ def test_numbers_follow_each_language(pdf_text):
     assert not re.search(r"\b\d+%", fr), "French text has a percent without its space"
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_apostrophes_are_typographic_everywhere(pdf_text, lang):
+    """Prose, chart labels, tables, notes and case profiles: no typewriter apostrophe between two
+    letters anywhere in the edition (the codebook's labels are typed with ')."""
+    found = [(number, match.group(0)) for number, text in enumerate(pdf_text[lang], 1)
+             for match in re.finditer(r"\w+'\w+", text)]
+    assert found == []
+    assert any("’" in text for text in pdf_text[lang])
+
+
 def test_manifest_matches_files(built):
     entries = built.manifest["outputs"]
     assert {(e["lang"], e["edition"]) for e in entries} == {("fr", "screen"), ("en", "screen")}

@@ -66,6 +66,16 @@ def test_french_numbers_typed_with_spaces_do_not_break():
         "les 6 heures, 3 m’ont dit, 2 s’y joignent"
 
 
+def test_typewriter_apostrophes_between_letters_become_typographic():
+    """Labels typed in data files with ' are set with ’ in both languages, as the content is;
+    quotes and primes that are not between two letters are left alone."""
+    assert typography("Outils d'analyse web, aujourd'hui", "fr") == \
+        "Outils d’analyse web, aujourd’hui"
+    assert typography("The firm's site doesn't 'work'", "en") == \
+        "The firm’s site doesn’t 'work'"
+    assert typography("5' 30'', l'2", "fr") == "5' 30'', l'2"
+
+
 @given(st.decimals(min_value=0, max_value=1, places=4))
 def test_percent_is_half_up_and_well_formed(p):
     fr, en = FR.percent(p), EN.percent(p)
