@@ -130,7 +130,8 @@ def validate_inputs(options: BuildOptions, progress: Progress) -> _Inputs:
 
 
 def render_charts(inputs: _Inputs, lang: str, cache: cachelib.Cache) -> dict[str, Any]:
-    """Draw every figure of one language, reusing cached SVG when the spec is unchanged."""
+    """Draw every figure of one language, reusing the cached SVG of a figure whose data, texts,
+    chart style, locale and font are unchanged (:func:`report.charts.chart_key`)."""
     from .charts import Chart, chart_key, render_chart
 
     style = inputs.theme.chart_style()
@@ -256,7 +257,7 @@ def _warm_worker() -> None:
     rendering stack (Altair and vl-convert included) and what unpickling the inputs needs, so that
     the language's real work starts at once.
 
-    The chart engine itself starts with the first chart to draw (half a second): started here,
+    The chart engine itself starts with the first chart to draw (about 0.7 s): started here,
     it made every rebuild wait for it, charts cached or not, since the worker was ready after the
     parent had validated; in a cold build, it costs the same either way. Nothing here reads the
     project: the parent reports its problems. Pandas is not imported (the statistics arrive as

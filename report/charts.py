@@ -129,15 +129,14 @@ def _register_font(style: ChartStyle) -> None:
         _registered.add(key)
 
 
-def render_chart(data: ExhibitData, style: ChartStyle, lang: str,
-                 spec: dict[str, Any] | None = None) -> Chart:
-    """Draw one figure in one language as SVG (``spec``: its :func:`build_spec`, if already made).
+def render_chart(data: ExhibitData, style: ChartStyle, lang: str) -> Chart:
+    """Draw one figure in one language as SVG, from its :func:`build_spec`.
 
-    The chart engine starts with the first drawing in a process (about half a second).
+    The chart engine starts with the first drawing in a process (about 0.7 s).
     """
     import vl_convert as vlc
 
-    spec = spec if spec is not None else build_spec(data, style)
+    spec = build_spec(data, style)
     _register_font(style)
     try:
         svg = vlc.vegalite_to_svg(spec, format_locale=D3_LOCALES[lang])

@@ -224,7 +224,7 @@ def test_a_change_to_one_charts_data_redraws_that_chart_only(tmp_path, monkeypat
 
     drawn: list[tuple[str, str]] = []
 
-    def draw(data, style, lang, spec=None):
+    def draw(data, style, lang):
         drawn.append((data.id, lang))
         return Chart(data.id, f"<svg>{data.row_labels}</svg>", 400.0, 100.0, data.alt)
 
@@ -305,7 +305,7 @@ def test_cached_charts_need_neither_altair_nor_the_chart_engine(tmp_path, monkey
     from report.build import render_charts
     from report.charts import Chart
 
-    monkeypatch.setattr(report.charts, "render_chart", lambda data, style, lang, spec=None:
+    monkeypatch.setattr(report.charts, "render_chart", lambda data, style, lang:
                         Chart(data.id, "<svg/>", 1.0, 1.0, data.alt))
     inputs = _inputs()
     drawn = render_charts(inputs, "fr", Cache(tmp_path))
