@@ -566,6 +566,7 @@ def test_font_subsets_are_reused_from_the_cache(tmp_path, monkeypatch):
                           epoch=epoch, strict=True, cache=cache).data
 
     html = _small_html()
+    unpatched = weasyprint.pdf.fonts.Font._fonttools_subset
     plain = render(html, None)
     fonts = len(calls)
     assert fonts >= 1
@@ -576,6 +577,7 @@ def test_font_subsets_are_reused_from_the_cache(tmp_path, monkeypatch):
     again = render(html, cache)
     assert len(calls) == 2 * fonts, "the second build subset a font again"
     assert plain == first == again
+    assert weasyprint.pdf.fonts.Font._fonttools_subset is unpatched
     render(html.replace("Un paragraphe", "Œuvre ŸZ: un paragraphe"), cache)
     assert len(calls) == 2 * fonts + 1, "only the paragraph's face has new glyphs to subset"
     render(html, cache, epoch=EPOCH + 86_400)
