@@ -40,6 +40,7 @@ from report.errors import (
     raise_if_any,
     yaml_duplicate_keys,
 )
+from report.i18n import typography
 
 if TYPE_CHECKING:  # imported where the frame is built: a language worker unpickling a Codebook
     import pandas as pd  # does not need pandas
@@ -133,8 +134,10 @@ class Codebook:
 
     # labels ------------------------------------------------------------------
     def _text(self, var: str, key: str, lang: str) -> str:
+        """A text of ``var`` as the report prints it: typeset like every published text (the
+        codebook is typed with plain spaces and ')."""
         _check_lang(lang)
-        return str(self._var(var)[key][lang])
+        return typography(str(self._var(var)[key][lang]), lang)
 
     def label(self, var: str, lang: str) -> str:
         """Short label (chart axis, table row)."""
@@ -171,14 +174,14 @@ class Codebook:
             raise unknown_name(f"level of {var!r}", level, valid, file=self.file)
 
     def level_label(self, var: str, code: str, lang: str) -> str:
-        """Label of a code (or of a net) of ``var``."""
+        """Label of a code (or of a net) of ``var``, typeset as :meth:`label`."""
         _check_lang(lang)
         self.check_level(var, code)
         entry = self._var(var)
         codes = {str(k): v for k, v in (entry.get("codes") or {}).items()}
-        if str(code) in codes:
-            return str(codes[str(code)][lang])
-        return str(entry["nets"][str(code)]["label"][lang])
+        text = codes[str(code)][lang] if str(code) in codes else \
+            entry["nets"][str(code)]["label"][lang]
+        return typography(str(text), lang)
 
     def check_dimension(self, by: str) -> None:
         """Raise ContentError unless ``by`` is a dimension."""

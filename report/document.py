@@ -271,8 +271,8 @@ def _profile_labels(page: Page, codebook: Any, strings: Strings, lang: str,
                                        hint=f"use one of {', '.join(codes)} (the codebook's "
                                        f"codes of {key})"))
             continue
-        labels[f"{key}_label"] = (typography(codebook.level_label(key, code, lang), lang)
-                                  if key == "region" else strings[f"case_legal_form_{code}"])
+        labels[f"{key}_label"] = (codebook.level_label(key, code, lang) if key == "region"
+                                  else strings[f"case_legal_form_{code}"])
     return labels
 
 

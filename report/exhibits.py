@@ -218,16 +218,10 @@ def _query(stats: Any, var: str, by: str | None = None, group: str | None = None
 
 
 def _label(codebook: Any, var: str, lang: str) -> str:
-    """The label of a variable (or of one level of it: ``var__level``), typeset."""
     base = _base_variable(var, codebook)
     if base != var:
-        return _level(codebook, base, var.split("__", 1)[1], lang)
-    return typography(codebook.label(var, lang), lang)
-
-
-def _level(codebook: Any, var: str, code: str, lang: str) -> str:
-    """The label of one level of a variable, typeset (the codebook is typed with ' and spaces)."""
-    return typography(codebook.level_label(var, code, lang), lang)
+        return codebook.level_label(base, var.split("__", 1)[1], lang)
+    return codebook.label(var, lang)
 
 
 def cell(estimate: Any, fmt: Formatter) -> Cell:
@@ -254,19 +248,19 @@ def compute_exhibit(defn: ExhibitDef, stats: Any, lang: str, strings: Strings) -
         grid = [[_query(stats, v, level=defn.level)] for v in defn.variables]
     elif defn.kind == "distribution":
         var = defn.variables[0]
-        rows = [_level(cb, var, code, lang) for code in cb.levels(var)]
+        rows = [cb.level_label(var, code, lang) for code in cb.levels(var)]
         series = [strings["exhibit.all"]]
         grid = [[e] for e in stats.distribution(var)]
     elif defn.kind == "groups":
         var = defn.variables[0]
         groups = cb.levels(defn.by)
-        rows = [_level(cb, defn.by, g, lang) for g in groups]
+        rows = [cb.level_label(defn.by, g, lang) for g in groups]
         series = [_label(cb, var, lang)]
         grid = [[_query(stats, var, by=defn.by, group=g, level=defn.level)] for g in groups]
     else:  # grouped, crosstab
         groups = cb.levels(defn.by)
         rows = [_label(cb, v, lang) for v in defn.variables]
-        series = [_level(cb, defn.by, g, lang) for g in groups]
+        series = [cb.level_label(defn.by, g, lang) for g in groups]
         grid = [[_query(stats, v, by=defn.by, group=g, level=defn.level) for g in groups]
                 for v in defn.variables]
         if defn.kind == "crosstab":
@@ -286,7 +280,7 @@ def compute_exhibit(defn: ExhibitDef, stats: Any, lang: str, strings: Strings) -
     first = _base_variable(defn.variables[0], cb)
     total_n = max(e.n for e in flat if e.by is None) if any(e.by is None for e in flat) \
         else sum(bases)
-    base_note = strings.format("exhibit.base", universe=typography(cb.universe(first, lang), lang),
+    base_note = strings.format("exhibit.base", universe=cb.universe(first, lang),
                                n=fmt.number(total_n))
     notes: list[str] = []
     if any(e.significance for e in flat):
