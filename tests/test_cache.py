@@ -169,11 +169,12 @@ def test_a_language_worker_renders_without_pandas():
     import ast
     import pickle
 
-    from report.build import assemble, validate_inputs
+    from report.build import assemble
 
-    inputs = validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
+    inputs = _inputs()  # its own, pickled before any query: the worker must answer it itself
+    sent = pickle.dumps(inputs)
     here = inputs.stats.stat("erp", by="legal_form", group="coop")
-    p, n, chapters, heavy = ast.literal_eval(_fresh_python(_WORKER, pickle.dumps(inputs)))
+    p, n, chapters, heavy = ast.literal_eval(_fresh_python(_WORKER, sent))
     assert (p, n) == (here.p, here.n) and p is not None
     assert chapters == len(assemble(inputs, "fr", charts={}).chapters) > 0
     assert heavy == []
@@ -213,7 +214,13 @@ def _inputs():
     return validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
 
 
-def test_a_change_to_one_charts_data_redraws_that_chart_only(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def inputs():
+    """The real report's validated inputs, for the tests that only read them."""
+    return _inputs()
+
+
+def test_a_change_to_one_charts_data_redraws_that_chart_only(inputs, tmp_path, monkeypatch):
     """The chart cache: nothing is drawn twice, a figure whose data changed is drawn again alone,
     and each language has its own drawings."""
     import dataclasses
@@ -229,7 +236,7 @@ def test_a_change_to_one_charts_data_redraws_that_chart_only(tmp_path, monkeypat
         return Chart(data.id, f"<svg>{data.row_labels}</svg>", 400.0, 100.0, data.alt)
 
     monkeypatch.setattr(report.charts, "render_chart", draw)
-    inputs, cache = _inputs(), Cache(tmp_path / "cache")
+    cache = Cache(tmp_path / "cache")
     figures = [k for k, d in inputs.exhibits["fr"].items() if d.family == "figure"]
     first = render_charts(inputs, "fr", cache)
     assert sorted(drawn) == sorted((inputs.exhibits["fr"][k].id, "fr") for k in figures)
@@ -251,7 +258,7 @@ def test_a_change_to_one_charts_data_redraws_that_chart_only(tmp_path, monkeypat
     assert len(drawn) == len(figures) and {lang for _, lang in drawn} == {"en"}
 
 
-def test_everything_a_chart_is_made_of_is_in_its_key():
+def test_everything_a_chart_is_made_of_is_in_its_key(inputs):
     """The cache key of a chart changes with any field of its data, with the theme's chart style,
     and with the language; the folder the font is read from is hashed by its files instead."""
     import dataclasses
@@ -259,7 +266,6 @@ def test_everything_a_chart_is_made_of_is_in_its_key():
 
     from report.charts import chart_key
 
-    inputs = _inputs()
     data = next(d for d in inputs.exhibits["fr"].values() if d.family == "figure")
     style = inputs.theme.chart_style()
     base = chart_key(data, style, "fr")
@@ -295,7 +301,7 @@ print(repr((len(charts), sorted(m for m in ("altair", "vl_convert") if m in sys.
 """
 
 
-def test_cached_charts_need_neither_altair_nor_the_chart_engine(tmp_path, monkeypatch):
+def test_cached_charts_need_neither_altair_nor_the_chart_engine(inputs, tmp_path, monkeypatch):
     """A rebuild whose charts are all cached reads them without importing Altair or vl-convert
     (nor starting the chart engine, half a second in each process)."""
     import ast
@@ -307,7 +313,6 @@ def test_cached_charts_need_neither_altair_nor_the_chart_engine(tmp_path, monkey
 
     monkeypatch.setattr(report.charts, "render_chart", lambda data, style, lang:
                         Chart(data.id, "<svg/>", 1.0, 1.0, data.alt))
-    inputs = _inputs()
     drawn = render_charts(inputs, "fr", Cache(tmp_path))
     count, heavy = ast.literal_eval(_fresh_python(_CACHED_CHARTS,
                                                   pickle.dumps((inputs, str(tmp_path)))))
