@@ -59,6 +59,25 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return Built(out, manifest, result, cache)
 
 
+def _validated_inputs():
+    from report.build import BuildOptions, validate_inputs
+
+    return validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
+
+
+@pytest.fixture(scope="session")
+def inputs():
+    """The real report's validated inputs (configuration, theme, statistics, exhibits, content),
+    for the tests that only read them."""
+    return _validated_inputs()
+
+
+@pytest.fixture
+def fresh_inputs():
+    """The same, validated for this test alone (its statistics have answered no query yet)."""
+    return _validated_inputs()
+
+
 @pytest.fixture(scope="session")
 def pdf_text(built: Built) -> dict[str, list[str]]:
     """The text of every page of each language's PDF."""

@@ -163,7 +163,7 @@ print(repr((estimate.p, estimate.n, len(document.chapters), sorted(
 """
 
 
-def test_a_language_worker_renders_without_pandas():
+def test_a_language_worker_renders_without_pandas(fresh_inputs):
     """The worker's start-up and the inputs it receives import neither pandas nor the validators:
     the statistics travel as NumPy arrays and answer the same queries there."""
     import ast
@@ -171,7 +171,7 @@ def test_a_language_worker_renders_without_pandas():
 
     from report.build import assemble
 
-    inputs = _inputs()  # its own, pickled before any query: the worker must answer it itself
+    inputs = fresh_inputs  # pickled before any query: the worker must answer it itself
     sent = pickle.dumps(inputs)
     here = inputs.stats.stat("erp", by="legal_form", group="coop")
     p, n, chapters, heavy = ast.literal_eval(_fresh_python(_WORKER, sent))
@@ -206,18 +206,6 @@ def test_the_benchmark_reads_the_stage_times_the_command_line_prints(built):
         assert before[lang] == pytest.approx(sum(timings[f"{lang} {step}"] for step in
                                                  ("charts", "document", "screen html")), abs=0.016)
     assert before["validate"] == pytest.approx(timings["validate"], abs=0.006)
-
-
-def _inputs():
-    from report.build import validate_inputs
-
-    return validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
-
-
-@pytest.fixture(scope="module")
-def inputs():
-    """The real report's validated inputs, for the tests that only read them."""
-    return _inputs()
 
 
 def test_a_change_to_one_charts_data_redraws_that_chart_only(inputs, tmp_path, monkeypatch):

@@ -8,17 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from report.build import BuildOptions, assemble, validate_inputs
+from report.build import assemble
 from report.config import load_config
 from report.content import load_content
 from report.errors import ContentError, ReportError
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def inputs():
-    return validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
 
 
 @pytest.fixture(scope="module")
