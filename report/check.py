@@ -131,6 +131,7 @@ def check_all(options: Any, progress: Progress = _quiet) -> list[ReportError]:
     from .content import load_content
     from .data import load_codebook, load_survey
     from .document import build_document
+    from .editorial import load_editorial
     from .exhibits import compute_exhibits, load_definitions
     from .statistics import compute_statistics
     from .templates import render_html
@@ -152,6 +153,8 @@ def check_all(options: Any, progress: Progress = _quiet) -> list[ReportError]:
                      theme=options.theme)
     progress("theme", f"checking themes/{options.theme}")
     theme = attempt(load_theme, paths, options.theme)
+    editorial = attempt(load_editorial, paths)
+    cite = editorial.bibliography.short if editorial is not None else None
 
     progress("data", "checking the survey")
     survey = attempt(load_survey, paths.survey)
@@ -179,12 +182,12 @@ def check_all(options: Any, progress: Progress = _quiet) -> list[ReportError]:
         strings = {lang: config.strings[lang] for lang in config.languages}
         defs, valid = definitions
         if valid:
-            exhibits = attempt(compute_exhibits, defs, stats, strings)
+            exhibits = attempt(compute_exhibits, defs, stats, strings, cite)
         else:  # each definition that can be computed: the others' problems are reported above
             exhibits = {lang: {} for lang in strings}
             for key, definition in defs.items():
                 try:
-                    one = compute_exhibits({key: definition}, stats, strings)
+                    one = compute_exhibits({key: definition}, stats, strings, cite)
                 except ReportError:
                     continue
                 for lang in strings:
@@ -199,7 +202,8 @@ def check_all(options: Any, progress: Progress = _quiet) -> list[ReportError]:
         if set(config.structure.content_ids()) - set(content.pages.get(lang, {})):
             continue  # a file is missing or unreadable (reported): its language cannot be assembled
         progress("document", f"{lang}: checking shortcodes and references")
-        document = attempt(build_document, config, content, lang, stats, exhibits[lang], {})
+        document = attempt(build_document, config, content, lang, stats, exhibits[lang], {},
+                           editorial)
         if document is None or theme is None or stand_in or not content_valid:
             continue  # the templates expect valid inputs
         for placed in document.figures:

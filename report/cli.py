@@ -52,6 +52,11 @@ def parser() -> argparse.ArgumentParser:
                    help="output folder (default: dist/ in the project)")
     p.add_argument("--strict", action="store_true",
                    help="fail on any WeasyPrint warning or unreadable resource")
+    p.add_argument("--release", action="store_true",
+                   help="refuse to build while anything keeps the report from being published: "
+                   "placeholder ISBNs or address, missing partner logos or back cover, "
+                   "terminology, acronyms, notes, the other language, layout (a plain build "
+                   "reports them as warnings)")
     p.add_argument("--check", action="store_true",
                    help="validate every input and report every problem, without rendering PDFs")
     p.add_argument("--no-cache", action="store_true",
@@ -76,7 +81,7 @@ def _options(args: argparse.Namespace) -> BuildOptions:
     out = args.out if args.out is not None else root / "dist"
     return BuildOptions(root=root, out_dir=out.resolve(),
                         languages=languages, editions=editions, theme=args.theme,
-                        strict=args.strict, check_only=args.check,
+                        strict=args.strict, check_only=args.check, release=args.release,
                         cache_dir=None if args.no_cache else default_cache_dir(root),
                         workers=max(1, args.workers))
 

@@ -140,7 +140,7 @@ class Config:
     isbn: dict[str, str]
     isbn_print: dict[str, str]
     output_names: dict[str, str]
-    authors: tuple[str, ...]
+    authors: dict[str, tuple[str, ...]]  # per language: «Équipe de recherche» / "Research team"
     direction: str
     facts: dict[str, Fact]
     partners: tuple[Partner, ...]
@@ -150,6 +150,8 @@ class Config:
     editions: tuple[str, ...] = ("screen",)
     theme: str = "default"
     extra: dict[str, Any] = field(default_factory=dict)
+    address: tuple[str, ...] = ()  # the publisher's postal address ([address] lines)
+    placeholders: frozenset[str] = frozenset()  # tables marked `placeholder = true`
 
 
 def _isbn_ok(isbn: str) -> bool:
@@ -350,7 +352,7 @@ def load_config(
         raise_if_any(errors, "the configuration has problems")
     line = lines.get
     errors += _unknown_keys(raw, {"report", "isbn", "isbn_print", "output", "credits", "facts",
-                                  "partners"},
+                                  "partners", "address"},
                             path, "report.toml", line)
     report = _table(raw, "report", path, lines, errors)
     errors += _unknown_keys(report, {"publisher", "date", "page_size", "url", "title", "subtitle",
@@ -432,12 +434,25 @@ def load_config(
                 errors.append(ConfigError(f"partner {item.get('id')!r} has no {lang} name",
                                           file=path, line=line("partners")))
     credits = _table(raw, "credits", path, lines, errors)
-    authors = credits.get("authors", [])
-    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
-        errors.append(ConfigError("[credits] authors must be a list of names", file=path,
-                                  line=line("credits.authors"), value=authors,
-                                  hint='authors = ["First Last", "…"]'))
-        authors = []
+    authors = _authors(credits.get("authors", []), path, line, errors)
+    address = _table(raw, "address", path, lines, errors)
+    address_lines = address.get("lines", [])
+    if not isinstance(address_lines, list) or not all(isinstance(a, str) for a in address_lines):
+        errors.append(ConfigError("[address] lines must be a list of texts", file=path,
+                                  line=line("address.lines") or line("address"),
+                                  value=address_lines,
+                                  hint='lines = ["888, rue Saint-Jean, bureau 575", "…"]'))
+        address_lines = []
+    placeholders = set()
+    for name, table in (("isbn", isbn), ("isbn_print", isbn_print), ("address", address)):
+        flag = table.get("placeholder", False)
+        if not isinstance(flag, bool):
+            errors.append(ConfigError(f"[{name}] placeholder must be true or false", file=path,
+                                      line=line(f"{name}.placeholder"), value=flag,
+                                      hint="write placeholder = true while the values are not "
+                                      "final, and delete the line once they are"))
+        elif flag:
+            placeholders.add(name)
     for lang in languages:
         if lang not in LANGUAGES:
             errors.append(ConfigError("unknown language", value=lang,
@@ -466,7 +481,7 @@ def load_config(
         isbn={lang: str(isbn[lang]) for lang in LANGUAGES},
         isbn_print={lang: str(isbn_print[lang]) for lang in LANGUAGES},
         output_names={lang: str(output[lang]) for lang in LANGUAGES},
-        authors=tuple(authors),
+        authors=authors,
         direction=str(credits.get("direction", "")),
         facts=facts,
         partners=tuple(partners),
@@ -475,4 +490,25 @@ def load_config(
         languages=tuple(lang for lang in LANGUAGES if lang in languages),
         editions=tuple(e for e in EDITIONS if e in editions),
         theme=theme,
+        address=tuple(address_lines),
+        placeholders=frozenset(placeholders),
     )
+
+
+def _authors(value: Any, path: Path, line: Callable[[str], int | None],
+             errors: list[ReportError]) -> dict[str, tuple[str, ...]]:
+    """``[credits] authors``: one list of names for every language, or a table of lists per
+    language (a research team's name is translated)."""
+    per_lang = value if isinstance(value, dict) else {lang: value for lang in LANGUAGES}
+    authors: dict[str, tuple[str, ...]] = {}
+    for lang in LANGUAGES:
+        names = per_lang.get(lang, [])
+        if not isinstance(names, list) or not all(isinstance(a, str) for a in names):
+            errors.append(ConfigError(f"[credits] authors must be a list of names ({lang})",
+                                      file=path, line=line(f"credits.authors.{lang}")
+                                      or line("credits.authors"), value=names,
+                                      hint='authors = ["First Last", "…"], or [credits.authors] '
+                                      'with fr = […] and en = […]'))
+            names = []
+        authors[lang] = tuple(names)
+    return authors

@@ -9,6 +9,12 @@ references pointing at their targets), Markdown rendered and sanitised. The temp
 
 Checks, all reported at once: unknown shortcodes, statistics, facts or exhibit ids (with the closest
 valid name); an exhibit placed twice, defined but never placed, or placed but never referred to.
+
+With the editorial inputs (:mod:`report.editorial`), the document also gets its citations
+(``{{cite ID}}``: a footnote formatted by the bibliography's style, full at a work's first citation
+in a chapter and short after; ``fmt=text`` gives the citation itself, inside a note of its own), its
+reference list, the acronyms it uses (for the list of acronyms), its back cover and the words its
+layout must never hyphenate.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from .exhibits import ExhibitData
 from .i18n import Formatter, Strings, typography
 from .markdown import SHORTCODE, MarkdownRenderer, Shortcode
 
-INLINE_CODES = ("stat", "ref", "fact", "design")
+INLINE_CODES = ("stat", "ref", "fact", "design", "cite")
 
 
 @dataclass
@@ -69,6 +75,11 @@ class Document:
     appendices: list[Section]
     figures: list[ExhibitPlacement]
     tables: list[ExhibitPlacement]
+    references: list[str] = field(default_factory=list)  # HTML entries of the reference list
+    acronyms: list[Any] = field(default_factory=list)  # glossary entries the edition uses
+    back_cover: Section | None = None
+    protected_words: tuple[str, ...] = ()  # never hyphenated (report.hyphenation)
+    foreign_names: tuple[str, ...] = ()  # names printed in the other language, marked with lang
 
 
 def _letters(index: int) -> str:
@@ -95,6 +106,9 @@ class _Resolver:
         self.referenced: set[str] = set()
         self.homes = homes  # exhibit id → id of the content page that places it
         self.page = ""  # id of the content page being resolved
+        self.editorial: Any = None  # glossary, bibliography (report.editorial), when given
+        self.citations: Any = None  # the notes of the chapter being resolved
+        self.cited: list[str] = []
 
     # -- inline -----------------------------------------------------------------------------
     def inline(self, code: Shortcode) -> str:
@@ -173,6 +187,31 @@ class _Resolver:
         if key not in values:
             raise code.error("unknown design figure", hint=f"use {', '.join(values)}")
         return html.escape(values[key]())
+
+    def _code_cite(self, code: Shortcode) -> str:
+        """``{{cite ID [ID…]}}``: a footnote citing the works; ``fmt=text``: the citation alone
+        (inside a footnote written with ``[^1]``, before or after a comment)."""
+        from .markdown import footnote_html
+
+        if self.editorial is None:
+            raise code.error("citations need the bibliography (data/bibliography.json)")
+        for key in code.options:
+            if key != "fmt":
+                raise code.error(f"unknown option {key!r}", hint="use fmt=note or fmt=text")
+        fmt = code.options.get("fmt", "note")
+        if fmt not in ("note", "text") or not code.args:
+            raise code.error("cite takes one or more bibliography ids and fmt=note or fmt=text",
+                             hint="{{cite direction-informatique-2017}}")
+        bibliography = self.editorial.bibliography
+        for key in code.args:
+            if key not in bibliography:
+                error = bibliography.unknown(key)
+                raise code.error(f"unknown bibliography entry {key!r}", hint=error.hint)
+        if self.citations is None:
+            self.citations = bibliography.session(self.lang)
+        text = self.citations.note(code.args)
+        self.cited.extend(code.args)
+        return text if fmt == "text" else footnote_html(text)
 
     def _code_ref(self, code: Shortcode) -> str:
         key = code.args[0] if code.args else ""
@@ -277,8 +316,10 @@ def _profile_labels(page: Page, codebook: Any, strings: Strings, lang: str,
 
 
 def build_document(config: Config, content: Content, lang: str, stats: Any,
-                   exhibits: dict[str, ExhibitData], charts: dict[str, Chart]) -> Document:
-    """Assemble the report of one language."""
+                   exhibits: dict[str, ExhibitData], charts: dict[str, Chart],
+                   editorial: Any = None) -> Document:
+    """Assemble the report of one language (with ``editorial``: citations, references, acronyms,
+    back cover, see the module's docstring)."""
     strings = config.strings[lang]
     pages = content.pages[lang]
     structure = config.structure
@@ -348,8 +389,11 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
         plan.append((section, page))
     numbering, homes = _number_exhibits(config, pages)
     resolver = _Resolver(lang, config, stats, exhibits, charts, targets, numbering, homes)
+    resolver.editorial = editorial
     for section, page in plan:
         resolver.page = section.id
+        if section.kind in ("front", "chapter", "appendix"):
+            resolver.citations = None  # a new chapter cites its works in full again
         try:
             rendered = renderer.render(page.body, file=page.path, first_line=page.body_line,
                                        heading_level=section.level + 1, id_prefix=section.id,
@@ -367,8 +411,23 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
         elif key not in resolver.referenced:
             errors.append(ContentError(f"{data.family} {key} is never referred to in the text",
                                        file=path, hint=f"mention it with {{{{ref {key}}}}}"))
+    back_cover = None
+    if editorial is not None and lang in editorial.back_cover:
+        page = editorial.back_cover[lang]
+        back_cover = Section(page.id, "back", 1, typography(page.title, lang),
+                             typography(page.short_title, lang))
+        resolver.page = page.id
+        try:
+            back_cover.html = renderer.render(page.body, file=page.path,
+                                              first_line=page.body_line, heading_level=2,
+                                              id_prefix=page.id, resolver=resolver).html
+        except ReportError as exc:
+            errors.append(exc)
     raise_if_any(errors, f"the {lang} content has problems")
     placed = list(resolver.placed.values())  # in reading order
+    extras: dict[str, Any] = {}
+    if editorial is not None:
+        extras = _editorial_parts(config, content, lang, stats, editorial, resolver.cited)
     return Document(
         lang=lang,
         strings=strings,
@@ -377,4 +436,27 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
         appendices=appendices,
         figures=[p for p in placed if p.family == "figure"],
         tables=[p for p in placed if p.family == "table"],
+        back_cover=back_cover,
+        **extras,
     )
+
+
+def _editorial_parts(config: Config, content: Content, lang: str, stats: Any, editorial: Any,
+                     cited: list[str]) -> dict[str, Any]:
+    """The reference list (works cited in notes, then the sources of the published figures), the
+    acronyms the edition's text uses, the words never hyphenated and the names kept in the other
+    language."""
+    from .proofing import foreign_names, reading_order
+
+    sources = [str(f.get("source")) for f in stats.codebook.published_figures]
+    text = "\n".join(page.body + "\n" + page.title
+                     for _group, page in reading_order(config, content, lang))
+    names = foreign_names(config, content, editorial, lang)
+    people = [str(case.meta.get("quote_author", "")).split(",")[0]
+              for case in content.cases.get(lang, [])]
+    return {
+        "references": editorial.bibliography.references([*cited, *sources], lang),
+        "acronyms": editorial.glossary.used(text, lang),
+        "protected_words": editorial.protected_words(lang, tuple(people)),
+        "foreign_names": tuple(names),
+    }

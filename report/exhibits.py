@@ -11,6 +11,7 @@ drawn from this, so a chart, its data table and the prose always show the same r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,8 +236,11 @@ def cell(estimate: Any, fmt: Formatter) -> Cell:
     return Cell(estimate.p, text, marker, estimate.flag, estimate.n)
 
 
-def compute_exhibit(defn: ExhibitDef, stats: Any, lang: str, strings: Strings) -> ExhibitData:
-    """The data behind one figure or table, in one language."""
+def compute_exhibit(defn: ExhibitDef, stats: Any, lang: str, strings: Strings,
+                    cite: Callable[[str, str], str] | None = None) -> ExhibitData:
+    """The data behind one figure or table, in one language. ``cite(source, lang)`` names a
+    published figure's source in the source line (report.bibliography: «Direction Informatique
+    2017»); without it the codebook's text is printed as it is."""
     fmt = Formatter(lang)
     cb = stats.codebook
     rows: list[str]
@@ -291,19 +295,22 @@ def compute_exhibit(defn: ExhibitDef, stats: Any, lang: str, strings: Strings) -
         notes.append(strings["exhibit.note_suppressed"])
     if cb.type(first) == "multiple":
         notes.append(strings["exhibit.note_multiple"])
-    source = _source_note(defn, cb, lang, strings)
+    source = _source_note(defn, cb, lang, strings, cite)
     caption = typography(defn.caption[lang], lang)
     alt = _alt_text(caption, rows, series, cells, strings)
     return ExhibitData(defn.id, defn.family, defn.kind, caption, tuple(rows), tuple(series),
                        cells, bases, base_note, tuple(notes), source, alt)
 
 
-def _source_note(defn: ExhibitDef, cb: Any, lang: str, strings: Strings) -> str:
+def _source_note(defn: ExhibitDef, cb: Any, lang: str, strings: Strings,
+                 cite: Callable[[str, str], str] | None = None) -> str:
     """Say which values are published 2017 figures and which are illustrative."""
     published = {v: cb.published(_base_variable(v, cb)) for v in defn.variables}
     if defn.by is not None or not any(published.values()):
         return strings["exhibit.source_illustrative"]
-    sources = "; ".join(sorted({str(p.get("source")) for p in published.values() if p}))
+    name = cite or (lambda source, _lang: source)
+    sources = "; ".join(sorted({name(str(p.get("source")), lang)
+                                for p in published.values() if p}))
     if all(published.values()):
         return strings.format("exhibit.source_published", sources=sources)
     labels = [_label(cb, v, lang) for v, p in published.items() if p]
@@ -327,10 +334,12 @@ def _alt_text(caption: str, rows: list[str], series: list[str],
     return intro + " " + "; ".join(parts) + "."
 
 
-def compute_exhibits(defs: dict[str, ExhibitDef], stats: Any,
-                     strings: dict[str, Strings]) -> dict[str, dict[str, ExhibitData]]:
-    """Every exhibit in every language: ``result[lang][id]``."""
+def compute_exhibits(defs: dict[str, ExhibitDef], stats: Any, strings: dict[str, Strings],
+                     cite: Callable[[str, str], str] | None = None
+                     ) -> dict[str, dict[str, ExhibitData]]:
+    """Every exhibit in every language: ``result[lang][id]`` (``cite``: see compute_exhibit)."""
     return {
-        lang: {key: compute_exhibit(d, stats, lang, strings[lang]) for key, d in defs.items()}
+        lang: {key: compute_exhibit(d, stats, lang, strings[lang], cite)
+               for key, d in defs.items()}
         for lang in strings
     }

@@ -47,7 +47,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "class"},
     "div": {"class"},
-    "span": {"class"},
+    "span": {"class", "lang"},
     "ol": {"start"},
     "ul": {"class"},
     "li": {"class"},
@@ -285,7 +285,10 @@ class MarkdownRenderer:
                 line = first_line + (token.map[0] if token.map else 0)
                 text = self._inline(token, file, line, resolver, slot, {})
                 notes[current] += (" " if notes[current] else "") + text
-        return {
-            key: '<span class="footnote">' + sanitise(value) + "</span>"
-            for key, value in notes.items()
-        }
+        return {key: footnote_html(sanitise(value)) for key, value in notes.items()}
+
+
+def footnote_html(inner: str) -> str:
+    """A footnote where it is called: the engine floats it to the foot of the page
+    (``float: footnote``). Written notes (``[^1]``) and citations (``{{cite …}}``) both."""
+    return '<span class="footnote">' + inner + "</span>"

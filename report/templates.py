@@ -22,6 +22,8 @@ from markupsafe import Markup
 from .config import Config
 from .document import Document, ExhibitPlacement
 from .errors import RenderError
+from .glossary import NAMES_LANG
+from .hyphenation import protect
 from .i18n import Formatter, typography
 from .theme import Theme
 
@@ -57,6 +59,12 @@ class TemplateContext(TypedDict):
     stylesheets: list[str]
     data_tables_letter: str
     number: Any
+    placeholders: frozenset[str]
+    address: tuple[str, ...]
+    url: str
+    edition_isbn: str
+    edition_isbn_placeholder: bool
+    barcode_svg: Markup
 
 
 class _StringsView:
@@ -90,6 +98,8 @@ def template_context(config: Config, document: Document, theme: Theme, edition: 
     # On the cover the title breaks after its colon: «Économie sociale 2.0 :» / «Cap vers…»
     head, _sep, tail = typography(title, lang).partition(":")
     title_html = (Markup("{}:<br>{}").format(head, tail.strip()) if tail else Markup.escape(title))
+    isbn_table = "isbn_print" if edition == "print" else "isbn"
+    edition_isbn = getattr(config, isbn_table)[lang]
     logos = {}
     for partner in config.partners:
         logo = theme.folder / "logos" / f"{partner.id}.svg"
@@ -105,7 +115,7 @@ def template_context(config: Config, document: Document, theme: Theme, edition: 
         keywords=config.keywords[lang],
         publisher=config.publisher,
         direction=config.direction,
-        authors=config.authors,
+        authors=config.authors[lang],
         date_iso=config.date.isoformat(),
         date_long=fmt.date(config.date),
         month=fmt.date(config.date, "month").capitalize(),
@@ -124,7 +134,20 @@ def template_context(config: Config, document: Document, theme: Theme, edition: 
         stylesheets=stylesheets,
         data_tables_letter=chr(ord("A") + len(document.appendices)),
         number=fmt.number,
+        placeholders=config.placeholders,
+        address=config.address,
+        url=config.url,
+        edition_isbn=edition_isbn,
+        edition_isbn_placeholder=isbn_table in config.placeholders,
+        barcode_svg=_barcode(edition_isbn, theme) if document.back_cover else Markup(""),
     )
+
+
+def _barcode(isbn: str, theme: Theme) -> Markup:
+    """The ISBN's EAN-13 symbol, drawn by report/barcode.py (our SVG: safe to place as is)."""
+    from .barcode import ean13_svg
+
+    return Markup(ean13_svg(isbn, theme.heading_font))
 
 
 def relative_urls(html: str, root: Path) -> str:
@@ -165,7 +188,7 @@ def render_fragment(config: Config, document: Document, theme: Theme, edition: s
 
     env.filters["exhibits"] = exhibits
     try:
-        return relative_urls(env.get_template(template).render(**context), config.paths.root)
+        html = env.get_template(template).render(**context)
     except jinja2.UndefinedError as exc:
         raise RenderError(f"template variable missing: {exc.message}",
                           file=config.paths.templates,
@@ -173,3 +196,5 @@ def render_fragment(config: Config, document: Document, theme: Theme, edition: s
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template syntax error: {exc.message}", file=exc.filename,
                           line=exc.lineno) from None
+    html = protect(html, document.protected_words, document.foreign_names, NAMES_LANG)
+    return relative_urls(html, config.paths.root)

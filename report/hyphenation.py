@@ -1,0 +1,101 @@
+"""Hyphenation guard: mark, in the finished HTML, the words the engine must never hyphenate and the
+names printed in another language than the edition's.
+
+Input: the HTML of one edition (from :mod:`report.templates`), the words never to hyphenate (the
+terminology's list, the glossary's acronyms and names, people's names), and the names that stay in
+the other language (with that language).
+Output: the same HTML, where
+
+* each such name is wrapped in ``<span class="nh" lang="fr">``: a screen reader pronounces it in
+  its language, and the language checks know it is meant;
+* each protected word, and each capitalised word that does not open a sentence (a proper name, a
+  title's word: «QuébecInnove», «Anglade»), is wrapped in ``<span class="nh">``, which the
+  stylesheet sets ``hyphens: manual``.
+
+CSS has no list of words never to hyphenate (``hyphenate-limit-chars`` and ``-zone`` limit where a
+word breaks, not which word), so the words are marked here. Only text between tags is touched, in
+the body, and never inside ``<svg>`` (the charts), ``<style>`` or ``<script>``; a sentence's first
+word may be hyphenated (it is capitalised for being first, not for being a name).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+NH = '<span class="nh">{}</span>'
+_TOKEN = re.compile(r"(<[^>]*>)")
+_SKIP = ("svg", "style", "script", "head", "title")
+_CAPITALISED = re.compile(r"(?<![\w’'-])([A-ZÀ-ÖØ-Þ][\w’'-]*[\w])")
+_OPENS = re.compile(r"(?:^|[.!?…:]\s+|[.!?…]\s*[«“]\s*|^[«“]\s*)$")
+
+
+def protect(markup: str, words: Iterable[str] = (), names: Iterable[str] = (),
+            names_lang: str | None = None) -> str:
+    """Mark protected words and foreign names in ``markup`` (see the module's docstring)."""
+    words = {w.casefold() for w in words if w}
+    listed = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    word_re = re.compile(rf"(?<![\w’'-])((?i:{listed})|[A-ZÀ-ÖØ-Þ][\w’'-]*\w)(?![\w-])"
+                         if listed else _CAPITALISED.pattern)
+    name_list = sorted({n for n in names if n}, key=len, reverse=True)
+    name_re = re.compile("|".join(_name_pattern(n) for n in name_list)) if name_list else None
+    body = markup.find("<body")
+    head, rest = (markup[:body], markup[body:]) if body >= 0 else ("", markup)
+    parts = _TOKEN.split(rest)
+    skipping: list[str] = []
+    for index, part in enumerate(parts):
+        if index % 2 == 1:  # a tag
+            tag = re.match(r"<(/?)([a-zA-Z0-9]+)", part)
+            if tag:
+                name = tag.group(2).lower()
+                if name in _SKIP and not part.endswith("/>"):
+                    if tag.group(1):
+                        if skipping and skipping[-1] == name:
+                            skipping.pop()
+                    else:
+                        skipping.append(name)
+            continue
+        if skipping or not part.strip():
+            continue
+        parts[index] = _mark(part, words, word_re, name_re, names_lang)
+    return head + "".join(parts)
+
+
+def _name_pattern(name: str) -> str:
+    escaped = re.escape(html.escape(name, quote=False))
+    escaped = escaped.replace("’", "[’']").replace(r"\ ", r"(?:\s|&nbsp;)")
+    return rf"(?<![\w-]){escaped}(?![\w-])"
+
+
+def _mark(text: str, words: set[str], word_re: re.Pattern[str],
+          name_re: re.Pattern[str] | None, names_lang: str | None) -> str:
+    pieces: list[str] = []
+    last = 0
+    if name_re is not None and names_lang:
+        for match in name_re.finditer(text):
+            pieces.append(_mark_words(text[last:match.start()], words, word_re, text[:last]))
+            pieces.append(f'<span class="nh" lang="{names_lang}">{match.group(0)}</span>')
+            last = match.end()
+    pieces.append(_mark_words(text[last:], words, word_re, text[:last]))
+    return "".join(pieces)
+
+
+def _mark_words(text: str, words: set[str], word_re: re.Pattern[str], before: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(1)
+        preceding = before + text[:match.start()]
+        if word.casefold() in words:
+            return NH.format(word)
+        if "&" in word or len(word) < 5:
+            return word  # an entity, or too short to be hyphenated anyway
+        if _OPENS.search(preceding[-12:]) and not _inner_capital(word):
+            return word  # a sentence's first word
+        return NH.format(word)
+
+    return word_re.sub(replace, text) if text else text
+
+
+def _inner_capital(word: str) -> bool:
+    """«QuébecInnove», «CEFRIO»: a capital after the first letter marks a name anywhere."""
+    return any(c.isupper() for c in word[1:])

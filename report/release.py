@@ -1,0 +1,167 @@
+"""The release check: what keeps a draft from being published, reported before and after layout.
+
+Input: the validated inputs of a build (configuration, theme, content, editorial files, codebook),
+then the PDFs it laid out with their documents.
+Output: located problems on the diagnostics channel, each a *release problem*: a warning in a
+draft build (which says which), an error under ``python build.py --release``, which then writes
+nothing:
+
+* **placeholders**: each value of a ``data/report.toml`` table marked ``placeholder = true``
+  (the four ISBNs, the publisher's address), one message per value, at its line;
+* **partner logos**: each partner of ``data/report.toml`` without ``logos/<id>.svg`` in the
+  theme (a draft prints a hatched «Logo à fournir» slot; a release must print none);
+* **back cover**: a language without ``data/content/<lang>/back-cover.md``, and a missing
+  ``[address]``;
+* **every editorial check** of :mod:`report.proofing` (terminology, acronyms, note calls,
+  repeated openings, the other language, sources);
+* **layout** (:mod:`report.layout_check`), per edition laid out: blank and near-empty pages,
+  hyphenation runs, short fragments, protected words hyphenated; text outside the text block is an
+  ordinary warning (an error under ``--strict``), named with its section's content file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import LANGUAGES
+from .errors import ConfigError, read_utf8, toml_key_lines
+from .layout_check import (
+    PRINT_BLOCK,
+    SCREEN_BLOCK,
+    LayoutReport,
+    check_layout,
+    relative,
+    report_layout,
+)
+
+
+def release_channel(diag: Any) -> Any:
+    """A channel for release problems, to merge into ``diag`` afterwards: they are judged by
+    ``--release`` alone. ``--strict`` makes a draft fail on the engine's warnings and on
+    overflowing text, not on the ISBNs a publisher has not assigned yet (every strict draft of
+    the report would fail until it is published)."""
+    from .diagnostics import Diagnostics
+
+    return Diagnostics(check_only=diag.check_only, release=diag.release)
+
+
+def check_inputs(inputs: Any, diag: Any) -> None:
+    """Placeholders, logos, back cover and address, then every proofing check."""
+    channel = release_channel(diag)
+    _check_inputs(inputs, channel)
+    diag.merge(channel)
+
+
+def _check_inputs(inputs: Any, diag: Any) -> None:
+    from .proofing import proofread
+
+    config, editorial = inputs.config, inputs.editorial
+    check_placeholders(config, diag)
+    check_logos(config, inputs.theme, diag)
+    for lang in config.languages:
+        if lang not in editorial.back_cover:
+            diag.warn("no back cover text for this language: the edition has no back cover",
+                      file=config.paths.content / lang / "back-cover.md",
+                      hint="write it (front matter with a title, then the summary printed on the "
+                      "back cover), as in the other language", release=True)
+    proofread(config, inputs.content, editorial, diag, inputs.stats.codebook)
+
+
+def check_placeholders(config: Any, diag: Any) -> None:
+    """One message per placeholder value, and one for a missing address."""
+    path = config.paths.report_toml
+    lines = toml_key_lines(read_utf8(path, ConfigError)) if path.is_file() else {}
+    for table in sorted(config.placeholders):
+        marker = lines.get(f"{table}.placeholder")
+        if table in ("isbn", "isbn_print"):
+            for lang in config.languages:
+                value = getattr(config, table)[lang]
+                diag.warn(f"[{table}] {lang} is a placeholder ISBN", file=path,
+                          line=lines.get(f"{table}.{lang}"), value=value,
+                          hint="put the ISBN that Bibliothèque et Archives nationales du Québec "
+                          f"assigned, then delete `placeholder = true` (line {marker})",
+                          release=True)
+        else:
+            diag.warn(f"[{table}] is a placeholder (not confirmed by the publisher)", file=path,
+                      line=lines.get(f"{table}.lines") or lines.get(table),
+                      value=" / ".join(config.address) if table == "address" else None,
+                      hint=f"confirm it, then delete `placeholder = true` (line {marker})",
+                      release=True)
+    if not config.address:
+        diag.warn("no publisher's address for the back cover", file=path,
+                  line=lines.get("address"), hint='add [address] with lines = ["…", "…"]',
+                  release=True)
+
+
+def check_logos(config: Any, theme: Any, diag: Any) -> None:
+    """Each partner's logo in the theme's logos folder."""
+    for partner in config.partners:
+        logo = theme.folder / "logos" / f"{partner.id}.svg"
+        if not logo.is_file():
+            diag.warn(f"partner «{partner.name[LANGUAGES[0]]}» has no logo: the partners page "
+                      "prints a placeholder", file=relative(logo, config.paths.root),
+                      hint=f"add the partner's SVG logo as {logo.name} (see the README, "
+                      "«Making a partner edition»)", release=True)
+
+
+# -- after layout --------------------------------------------------------------------------------
+def sections(document: Any, content: Any, root: Path) -> list[tuple[str, str]]:
+    """(title, content file) of every part of a document, for the layout check's locations."""
+    pages = content.pages.get(document.lang, {})
+    cases = {case.id: case for case in content.cases.get(document.lang, [])}
+    out = []
+    parts = [*document.front]
+    for chapter in document.chapters:
+        parts += [chapter.opener, *chapter.sections]
+    parts += document.appendices
+    for part in parts:
+        page = pages.get(part.id) or cases.get(part.id)
+        if page is not None:
+            out.append((part.title, relative(page.path, root)))
+    return out
+
+
+def layout_of(data: bytes, edition: str, document: Any, content: Any, root: Path,
+              name: str) -> LayoutReport:
+    """The layout check of one language edition's PDF (the cover and back cover skipped)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    pages = len(pdf)
+    pdf.close()
+    skip = [0] + ([pages - 1] if document.back_cover is not None else [])
+    return check_layout(data, edition=name, block=PRINT_BLOCK if edition == "print"
+                        else SCREEN_BLOCK, protected=document.protected_words,
+                        sections=sections(document, content, root), skip_pages=skip,
+                        blank_versos=edition == "print")
+
+
+def check_outputs(reports: list[LayoutReport], diag: Any) -> None:
+    """Each edition's layout findings: overflow on ``diag`` (an error under ``--strict``), the
+    rest as release problems."""
+    channel = release_channel(diag)
+    for report in reports:
+        report_layout(report, diag, report.edition, channel)
+    diag.merge(channel)
+
+
+def cached_layout(cache: Any, data: bytes, edition: str, document: Any, content: Any,
+                  root: Path, name: str) -> LayoutReport:
+    """:func:`layout_of`, kept in the cache by the PDF's bytes (and the words and sections it
+    was checked against): a PDF from the cache is not read again."""
+    from dataclasses import asdict
+
+    from .cache import key as cache_key
+    from .layout_check import Finding
+
+    key = cache_key("layout", data, name, json.dumps([document.protected_words,
+                                                      sections(document, content, root)]))
+    found = cache.get_json("layout", key)
+    if found is not None:
+        findings = [Finding(**f) for f in found.pop("findings")]
+        return LayoutReport(**found, findings=findings)
+    report = layout_of(data, edition, document, content, root, name)
+    cache.put_json("layout", key, asdict(report))
+    return report
