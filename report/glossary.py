@@ -119,21 +119,24 @@ def _fold(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    """Words with a plural s or x taken off, so that «organismes» matches «organisme»."""
-    return [re.sub(r"(?<=\w\w)[sx]$", "", w) for w in re.findall(r"[\w'-]+", _fold(text))]
+    """Words cut to their first six letters, so that plurals and agreement match
+    («municipalities» / «municipality», «organismes» / «organisme»)."""
+    return [w[:6] for w in re.findall(r"[\w'-]+", _fold(text))]
 
 
 def expanded_here(text: str, start: int, end: int, acronym: Acronym) -> bool:
-    """Whether the acronym at ``text[start:end]`` is expanded where it stands:
-    «expansion (ABBR)» or «ABBR (expansion)»."""
+    """Whether the acronym at ``text[start:end]`` is expanded where it stands: «expansion (ABBR)»,
+    «ABBR (expansion)», or the expansion elsewhere in the same paragraph («La CUMA de la
+    Basse-Lièvre est une coopérative d’utilisation de matériel agricole…»)."""
     wanted = _words(acronym.expansion)
     before = text[:start].rstrip()
     if before.endswith("(") and text[end:].lstrip().startswith(")"):
         return _words(before[:-1])[-len(wanted):] == wanted
     after = text[end:].lstrip()
-    if after.startswith("("):
-        return _words(after[1:])[: len(wanted)] == wanted
-    return False
+    if after.startswith("(") and _words(after[1:])[: len(wanted)] == wanted:
+        return True
+    words = _words(text)
+    return any(words[i:i + len(wanted)] == wanted for i in range(len(words)))
 
 
 def acronyms_in(text: str, known: Iterable[str]) -> list[tuple[int, int, str, bool]]:

@@ -38,6 +38,7 @@ SHORTCODE = re.compile(r"\{\{[^{}\n]*\}\}")
 FOOTNOTE_DEF = re.compile(r"^\[\^[^\]]+\]:")
 CALL = re.compile(r"\[\^[^\]]+\](?!:)|\{\{\s*cite\b(?![^}]*fmt=text)[^}]*\}\}")
 URL = re.compile(r"\]\([^)]*\)|https?://\S+")
+OTHER_LANGUAGE = "_other_language"  # a string key so named is in the other language on purpose
 OPENING_WORDS = 4
 OPENING_LIMIT = 3  # sentences of one chapter that may open with the same words
 
@@ -65,6 +66,7 @@ class SourceLine:
     text: str  # shortcodes blanked out
     group: str = ""  # the chapter (content) or the table (other files) it belongs to
     offset: int = 0  # where ``text`` starts on its line (a value in a data file)
+    heading: bool = False  # a title or heading: an acronym is expanded in the text, not here
 
 
 # -- reading the sources -------------------------------------------------------------------------
@@ -94,10 +96,11 @@ def page_lines(page: Any, group: str = "") -> Iterator[SourceLine]:
     for key in ("title", "short_title", "sector", "quote", "quote_author"):
         value = page.meta.get(key)
         if isinstance(value, str):
-            yield SourceLine(page.path, page.line(key), value, group)
+            yield SourceLine(page.path, page.line(key), value, group, heading=key.endswith("title"))
     for offset, raw in enumerate(page.body.split("\n")):
         if raw.strip():
-            yield SourceLine(page.path, page.body_line + offset, _blank(raw), group)
+            yield SourceLine(page.path, page.body_line + offset, _blank(raw), group,
+                             heading=raw.startswith("#"))
 
 
 _QUOTED = r'"((?:[^"\\]|\\.)*)"'
@@ -124,8 +127,9 @@ def keyed_lines(path: Path, lang: str) -> Iterator[SourceLine]:
         if raw.lstrip().startswith("#"):
             continue
         in_lang_table = table == lang or table.startswith(f"{lang}.")
-        if in_lang_table and (m := re.match(rf"\s*[\w.-]+\s*=\s*{_QUOTED}", raw)):
-            yield SourceLine(path, number, _unescape(m.group(1)), table, m.start(1))
+        if in_lang_table and (m := re.match(rf"\s*([\w.-]+)\s*=\s*{_QUOTED}", raw)):
+            if not m.group(1).endswith(OTHER_LANGUAGE):  # in the other language on purpose
+                yield SourceLine(path, number, _unescape(m.group(2)), table, m.start(2))
             continue
         for m in key.finditer(raw):
             for value in re.finditer(_QUOTED, m.group(1)):
@@ -181,7 +185,7 @@ def check_acronyms(lines: list[SourceLine], glossary: Any, lang: str, diag: Any)
                               "readers know it better than its expansion)", release=True)
                 continue
             entry = entries.get(abbr)
-            if entry is None or entry.common or abbr in seen:
+            if entry is None or entry.common or abbr in seen or source.heading:
                 continue
             seen.add(abbr)
             if not expanded_here(source.text, start, end, entry):
@@ -278,6 +282,8 @@ def foreign_names(config: Any, content: Any, editorial: Any, lang: str) -> list[
     names += [a.expansion for a in editorial.glossary.acronyms.get(lang, {}).values()
               if a.lang != lang]
     names += [p.name[lang] for p in config.partners if p.name[lang] == p.name[NAMES_LANG]]
+    names += [str(entry["title"]) for entry in editorial.bibliography.items.values()
+              if entry.get("title") and str(entry.get("language", lang))[:2] != lang]
     other = [o for o in LANGUAGES if o != lang]
     for o in other:
         titles = {case.id: case.title for case in content.cases.get(o, [])}
