@@ -103,8 +103,9 @@ class Bibliography:
         bibliography = CitationStylesBibliography(style, _source(self, lang), formatter.html)
         for key in wanted:
             bibliography.register(Citation([CitationItem(key)]))
+        bibliography.sort()  # the style's order (Chicago: by author, then title)
         entries = bibliography.bibliography()
-        ordered = [item.reference.get("key") for item in bibliography.items]
+        ordered = [item.key for item in bibliography.items]
         return [_finish("".join(str(part) for part in entry), lang,
                         self.items[str(key)])
                 for key, entry in zip(ordered, entries, strict=True)]
@@ -142,13 +143,14 @@ def load_bibliography(path: Path) -> Bibliography:
     except json.JSONDecodeError as exc:
         raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno,
                           column=exc.colno, hint="check the commas, quotes and brackets") from None
-    id_lines = {m.group(1): text.count("\n", 0, m.start()) + 1
-                for m in re.finditer(r'"id"\s*:\s*"([^"]*)"', text)}
+    entry_lines = [text.count("\n", 0, m.start()) + 1
+                   for m in re.finditer(r'"id"\s*:', text)]  # the n-th entry's "id"
     errors: list[ReportError] = []
     if not isinstance(raw, list):
         raise ConfigError("the bibliography must be a JSON list of CSL-JSON entries", file=path,
                           line=1, hint='write [ {"id": "…", "type": "book", …}, … ]')
     items: dict[str, dict[str, Any]] = {}
+    id_lines: dict[str, int] = {}
     for index, entry in enumerate(raw, start=1):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) \
                 or not entry["id"].strip():
@@ -156,7 +158,9 @@ def load_bibliography(path: Path) -> Bibliography:
                                       hint='give it "id": "author-year"'))
             continue
         key = entry["id"]
-        where = {"file": path, "line": id_lines.get(key), "value": key}
+        line = entry_lines[index - 1] if index <= len(entry_lines) else None
+        where = {"file": path, "line": line, "value": key}
+        id_lines.setdefault(key, line or 0)
         if key in items:
             errors.append(ConfigError("bibliography id written twice", **where,
                                       hint="give each work its own id"))

@@ -27,17 +27,13 @@ from collections.abc import Iterable
 NH = '<span class="nh">{}</span>'
 _TOKEN = re.compile(r"(<[^>]*>)")
 _SKIP = ("svg", "style", "script", "head", "title")
-_CAPITALISED = re.compile(r"(?<![\w’'-])([A-ZÀ-ÖØ-Þ][\w’'-]*[\w])")
-_OPENS = re.compile(r"(?:^|[.!?…:]\s+|[.!?…]\s*[«“]\s*|^[«“]\s*)$")
+_OPENS = re.compile(r"[.!?…]\s+$|[.!?…]\s*[«“](?:\s|&nbsp;)*$")
 
 
 def protect(markup: str, words: Iterable[str] = (), names: Iterable[str] = (),
             names_lang: str | None = None) -> str:
     """Mark protected words and foreign names in ``markup`` (see the module's docstring)."""
     words = {w.casefold() for w in words if w}
-    listed = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    word_re = re.compile(rf"(?<![\w’'-])((?i:{listed})|[A-ZÀ-ÖØ-Þ][\w’'-]*\w)(?![\w-])"
-                         if listed else _CAPITALISED.pattern)
     name_list = sorted({n for n in names if n}, key=len, reverse=True)
     name_re = re.compile("|".join(_name_pattern(n) for n in name_list)) if name_list else None
     body = markup.find("<body")
@@ -58,42 +54,54 @@ def protect(markup: str, words: Iterable[str] = (), names: Iterable[str] = (),
             continue
         if skipping or not part.strip():
             continue
-        parts[index] = _mark(part, words, word_re, name_re, names_lang)
+        parts[index] = _mark(part, words, name_re, names_lang)
     return head + "".join(parts)
 
 
 def _name_pattern(name: str) -> str:
+    """A name with what is glued to it (an elided article, punctuation, no-break spaces): the
+    engine breaks lines only at spaces, and a mark that ended inside a run of glued characters
+    could leave it nowhere to break («QuébecInnove,» overflowed by its comma)."""
     escaped = re.escape(html.escape(name, quote=False))
     escaped = escaped.replace("’", "[’']").replace(r"\ ", r"(?:\s|&nbsp;)")
-    return rf"(?<![\w-]){escaped}(?![\w-])"
+    return rf"[^\s<>]*(?<![\w-]){escaped}(?![\w-])[^\s<>]*"
 
 
-def _mark(text: str, words: set[str], word_re: re.Pattern[str],
-          name_re: re.Pattern[str] | None, names_lang: str | None) -> str:
+def _mark(text: str, words: set[str], name_re: re.Pattern[str] | None,
+          names_lang: str | None) -> str:
     pieces: list[str] = []
     last = 0
     if name_re is not None and names_lang:
         for match in name_re.finditer(text):
-            pieces.append(_mark_words(text[last:match.start()], words, word_re, text[:last]))
+            pieces.append(_mark_words(text[last:match.start()], words, text[:last]))
             pieces.append(f'<span class="nh" lang="{names_lang}">{match.group(0)}</span>')
             last = match.end()
-    pieces.append(_mark_words(text[last:], words, word_re, text[:last]))
+    pieces.append(_mark_words(text[last:], words, text[:last]))
     return "".join(pieces)
 
 
-def _mark_words(text: str, words: set[str], word_re: re.Pattern[str], before: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        word = match.group(1)
-        preceding = before + text[:match.start()]
-        if word.casefold() in words:
-            return NH.format(word)
-        if "&" in word or len(word) < 5:
-            return word  # an entity, or too short to be hyphenated anyway
-        if _OPENS.search(preceding[-12:]) and not _inner_capital(word):
-            return word  # a sentence's first word
-        return NH.format(word)
+_RUN = re.compile(r"[^ \t\r\n]+")  # what the engine cannot break: no ordinary space inside
+_WORD = re.compile(r"[^\W\d_][\w’'-]*")
 
-    return word_re.sub(replace, text) if text else text
+
+def _mark_words(text: str, words: set[str], before: str) -> str:
+    """Wrap each run of glued characters that holds a protected or capitalised word."""
+    def replace(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if "&" in run and not re.search(r"&[a-z]+;|&#\d+;", run):
+            return run
+        for word in _WORD.findall(re.sub(r"&[a-z]+;|&#\d+;", " ", run)):
+            core = re.split(r"[’']", word)[-1]
+            if word.casefold() in words or core.casefold() in words or _inner_capital(core):
+                return NH.format(run)
+            if core[:1].isupper() and len(core) >= 5:
+                preceding = before + text[:match.start()]
+                if preceding.strip() and _OPENS.search(preceding[-12:]):
+                    return run  # a sentence's first word, capitalised for being first
+                return NH.format(run)
+        return run
+
+    return _RUN.sub(replace, text) if text else text
 
 
 def _inner_capital(word: str) -> bool:

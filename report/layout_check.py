@@ -35,7 +35,7 @@ from typing import Any
 
 MM = 72 / 25.4
 HYPHEN = "\u2010"  # what WeasyPrint draws at a hyphenated line end (hyphenate-character)
-TOLERANCE = 1.5  # points: glyph side bearings and rounding
+TOLERANCE = 2.0  # points (0.7 mm): glyph overhangs (an italic f) and rounding
 NEAR_EMPTY_LINES = 3
 MAX_HYPHEN_RUN = 2
 MIN_FRAGMENT = 3
@@ -188,14 +188,16 @@ def _capitalised(word: str) -> bool:
 # -- checking ----------------------------------------------------------------------------------
 def check_layout(data: bytes, *, edition: str, block: TextBlock,
                  protected: Iterable[str] = (), sections: Iterable[tuple[str, str]] = (),
-                 skip_pages: Iterable[int] = (), blank_versos: bool = False) -> LayoutReport:
+                 skip_pages: Iterable[int] = (), blank_versos: bool = False,
+                 blank_by_design: Iterable[int] = ()) -> LayoutReport:
     """Read one PDF and list its layout problems (see the module's docstring).
 
     ``sections`` pairs a bookmark title with the content file of its section (a bookmark that
     ends with the title, such as «1.2 Présence Web…» for «Présence Web…», matches);
     ``skip_pages`` are designed pages (0-based: the cover, the back cover) that hold no running
     text. With ``blank_versos`` (a print edition, whose chapters open on right-hand pages), a
-    blank left-hand page is by design and only counted.
+    blank left-hand page is by design and only counted, as are the pages of ``blank_by_design``
+    (the right-hand page before a back cover that must be a left-hand page).
     """
     import pypdfium2 as pdfium
 
@@ -204,6 +206,7 @@ def check_layout(data: bytes, *, edition: str, block: TextBlock,
     titles = [(" ".join(title.split()), file) for title, file in sections]
     marks = _bookmarks(pdf)
     skip = set(skip_pages)
+    designed = set(blank_by_design)
     report = LayoutReport(edition=edition, pages=len(pdf))
 
     def section_file(page: int, y: float) -> str | None:
@@ -240,7 +243,7 @@ def check_layout(data: bytes, *, edition: str, block: TextBlock,
             number = index + 1
             # blank and near-empty pages
             if not body and not drawn:
-                if blank_versos and index % 2 == 1 and not lines:
+                if ((blank_versos and index % 2 == 1) or index in designed) and not lines:
                     report.designed_blank += 1
                 else:
                     report.findings.append(Finding("blank", number, "nothing in the text block"))

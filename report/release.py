@@ -51,6 +51,10 @@ def check_inputs(inputs: Any, diag: Any) -> None:
     """Placeholders, logos, back cover and address, then every proofing check."""
     channel = release_channel(diag)
     _check_inputs(inputs, channel)
+    root = inputs.config.paths.root
+    for problem in (*channel.errors, *channel.warnings):  # project-relative, as printed
+        if problem.file is not None:
+            problem.file = relative(problem.file, root)
     diag.merge(channel)
 
 
@@ -131,11 +135,14 @@ def layout_of(data: bytes, edition: str, document: Any, content: Any, root: Path
     pdf = pdfium.PdfDocument(data)
     pages = len(pdf)
     pdf.close()
-    skip = [0] + ([pages - 1] if document.back_cover is not None else [])
+    back = document.back_cover is not None
+    skip = [0] + ([pages - 1] if back else [])
+    # in print, the back cover is a left-hand page: a blank right-hand page may precede it
+    designed = [pages - 2] if back and edition == "print" else []
     return check_layout(data, edition=name, block=PRINT_BLOCK if edition == "print"
                         else SCREEN_BLOCK, protected=document.protected_words,
                         sections=sections(document, content, root), skip_pages=skip,
-                        blank_versos=edition == "print")
+                        blank_versos=edition == "print", blank_by_design=designed)
 
 
 def check_outputs(reports: list[LayoutReport], diag: Any) -> None:
