@@ -318,8 +318,8 @@ def _profile_labels(page: Page, codebook: Any, strings: Strings, lang: str,
 def build_document(config: Config, content: Content, lang: str, stats: Any,
                    exhibits: dict[str, ExhibitData], charts: dict[str, Chart],
                    editorial: Any = None) -> Document:
-    """Assemble the report of one language (with ``editorial``: citations, references, acronyms,
-    back cover, see the module's docstring)."""
+    """Assemble the report of one language (``editorial``: the glossary, terminology, bibliography
+    and back cover of :mod:`report.editorial`, read from ``config.paths`` when not given)."""
     strings = config.strings[lang]
     pages = content.pages[lang]
     structure = config.structure
@@ -389,6 +389,13 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
         plan.append((section, page))
     numbering, homes = _number_exhibits(config, pages)
     resolver = _Resolver(lang, config, stats, exhibits, charts, targets, numbering, homes)
+    if editorial is None:  # read them here for a caller that did not
+        from .editorial import load_editorial
+
+        try:
+            editorial = load_editorial(config.paths)
+        except ReportError as exc:
+            profile_errors.append(exc)
     resolver.editorial = editorial
     for section, page in plan:
         resolver.page = section.id

@@ -90,7 +90,7 @@ class Finding:
     """One problem: its kind, its page (1-based, as printed on the PDF reader's page counter),
     what was seen, and the content file of the section it is in (when known)."""
 
-    kind: str  # blank | near-empty | hyphen-run | short-fragment | protected | overflow
+    kind: str  # blank | near-empty | hyphen-run | short-fragment | protected | overflow | unreadable
     page: int
     detail: str
     file: str | None = None
@@ -103,7 +103,8 @@ class LayoutReport:
     findings: list[Finding] = field(default_factory=list)
     designed_blank: int = 0  # blank versos before a recto opening, in print
 
-    KINDS = ("blank", "near-empty", "hyphen-run", "short-fragment", "protected", "overflow")
+    KINDS = ("blank", "near-empty", "hyphen-run", "short-fragment", "protected", "overflow",
+             "unreadable")
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(self.KINDS, 0)
@@ -338,6 +339,7 @@ MESSAGES = {
                        "check hyphenate-limit-chars in styles/report.css"),
     "protected": ("a protected word (proper name, acronym, title) is hyphenated",
                   "add it to never_hyphenate in data/terminology/<lang>.toml"),
+    "unreadable": ("the layout check could not read the PDF", "report it: the PDF is damaged"),
     "overflow": ("text outside the text block",
                  "shorten the word, URL or table, or let it wrap (a long URL: put it in a note)"),
 }

@@ -281,7 +281,8 @@ def foreign_names(config: Any, content: Any, editorial: Any, lang: str) -> list[
     names = list(editorial.glossary.names)
     names += [a.expansion for a in editorial.glossary.acronyms.get(lang, {}).values()
               if a.lang != lang]
-    names += [p.name[lang] for p in config.partners if p.name[lang] == p.name[NAMES_LANG]]
+    partners = config.partners if isinstance(config.partners, tuple | list) else ()
+    names += [p.name[lang] for p in partners if p.name[lang] == p.name[NAMES_LANG]]
     names += [str(entry["title"]) for entry in editorial.bibliography.items.values()
               if entry.get("title") and str(entry.get("language", lang))[:2] != lang]
     other = [o for o in LANGUAGES if o != lang]

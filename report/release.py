@@ -30,6 +30,7 @@ from .errors import ConfigError, read_utf8, toml_key_lines
 from .layout_check import (
     PRINT_BLOCK,
     SCREEN_BLOCK,
+    Finding,
     LayoutReport,
     check_layout,
     relative,
@@ -132,7 +133,11 @@ def layout_of(data: bytes, edition: str, document: Any, content: Any, root: Path
     """The layout check of one language edition's PDF (the cover and back cover skipped)."""
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(data)
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        return LayoutReport(edition=name, pages=0, findings=[
+            Finding("unreadable", 0, f"PDFium cannot read the PDF ({exc})")])
     pages = len(pdf)
     pdf.close()
     back = document.back_cover is not None
@@ -161,7 +166,6 @@ def cached_layout(cache: Any, data: bytes, edition: str, document: Any, content:
     from dataclasses import asdict
 
     from .cache import key as cache_key
-    from .layout_check import Finding
 
     key = cache_key("layout", data, name, json.dumps([document.protected_words,
                                                       sections(document, content, root)]))

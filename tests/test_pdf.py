@@ -196,6 +196,9 @@ def test_every_chart_has_alternative_text_in_the_edition_language(built, lang):
 
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
     figures = yaml.safe_load((ROOT / "data" / "figures.yaml").read_text(encoding="utf-8"))
+    barcodes = [alt for alt in alts if alt.startswith("EAN-13 ")]  # the back cover's, not a chart
+    assert len(barcodes) == 1
+    alts = [alt for alt in alts if alt not in barcodes]
     assert len(alts) == len(figures)
     for alt in alts:
         assert len(alt) > 40, alt
