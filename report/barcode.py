@@ -94,7 +94,7 @@ def _with_digits(svg: str, code: str, font_family: str) -> str:
     shift = left - bars[0][0]  # the writer's own left margin, made ours
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.3f}mm" '
              f'height="{height:.3f}mm" viewBox="0 0 {width:.3f} {height:.3f}" role="img" '
-             f'aria-label="EAN-13 {code}">',
+             f'aria-label="EAN-13 {code}">', f"<title>EAN-13 {code}</title>",
              f'<rect x="0" y="0" width="{width:.3f}" height="{height:.3f}" fill="white"/>']
     guard = BAR_MM + 5 * X_MM  # GS1: guard bars reach 5 X below the others
     for x, y, w, h in bars:
