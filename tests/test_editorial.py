@@ -278,3 +278,38 @@ def test_placeholder_flag_must_be_true_or_false(project):
     with pytest.raises(ConfigError) as caught:
         load_config(project)
     assert "placeholder must be true or false" in str(caught.value)
+
+
+# -- the layout check on a small PDF made for it ----------------------------------------------------
+def test_the_layout_check_finds_each_kind_of_problem():
+    import weasyprint
+
+    from report.layout_check import TextBlock, check_layout
+
+    words = "\u00ad".join(["trans", "for", "ma", "tion", "nelle", "ment"] * 3)  # one long word
+    html = f"""<html lang="fr"><style>
+      @page {{ size: 100mm 150mm; margin: 10mm; }}
+      body {{ font: 10pt/1.3 sans-serif; margin: 0; }}
+      p {{ margin: 0 0 2mm; text-align: justify; hyphens: manual; }}
+      .narrow {{ width: 16mm; }}
+    </style><body>
+      <p class="narrow">{words}</p>
+      <p class="narrow">et ab\u00adsolument tout le monde</p>
+      <p style="width: 15mm">vu à Mont\u00adréal</p>
+      <p style="break-before: page">Une ligne seule avant un saut.</p>
+      <div style="break-before: page"></div>
+      <p style="break-before: page">Un_mot_beaucoup_trop_long_pour_tenir_dans_la_colonne_de_texte.</p>
+      <p>Encore une ligne.</p><p>Et une autre.</p><p>Et la dernière.</p><p>Et de quoi remplir.</p>
+    </body></html>"""
+    data = weasyprint.HTML(string=html).write_pdf()
+    report = check_layout(data, edition="test", protected=["numérique"],
+                          block=TextBlock(top=10, bottom=10, inner=10, outer=10, alternate=False),
+                          sections=[("x", "data/content/fr/x.md")])
+    counts = report.counts()
+    assert counts["hyphen-run"] >= 1
+    assert counts["short-fragment"] >= 1  # «ab‐»
+    assert [f.detail for f in report.of("protected")] == ["«Mont‐réal»"]  # a proper name
+    assert [f.page for f in report.of("near-empty")] == [2]
+    assert [f.page for f in report.of("blank")] == [3]
+    assert [f.page for f in report.of("overflow")] == [4]
+    assert "past the right edge" in report.of("overflow")[0].detail
