@@ -15,7 +15,8 @@ Output: the same HTML, where
 CSS has no list of words never to hyphenate (``hyphenate-limit-chars`` and ``-zone`` limit where a
 word breaks, not which word), so the words are marked here. Only text between tags is touched, in
 the body, and never inside ``<svg>`` (the charts), ``<style>`` or ``<script>``; a sentence's first
-word may be hyphenated (it is capitalised for being first, not for being a name).
+word may be hyphenated (it is capitalised for being first, not for being a name; a text that
+follows an inline tag, such as a link's «Figure 1.3», is taken as mid-sentence).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from collections.abc import Iterable
 NH = '<span class="nh">{}</span>'
 _TOKEN = re.compile(r"(<[^>]*>)")
 _SKIP = ("svg", "style", "script", "head", "title")
+# Text right after one of these opening tags starts a paragraph, and its first word a sentence.
+_BLOCK = re.compile(r"<(?:p|h[1-6]|li|dd|dt|td|th|figcaption|blockquote|footer|div)[\s>]")
 _OPENS = re.compile(r"[.!?…]\s+$|[.!?…]\s*[«“](?:\s|&nbsp;)*$")
 
 
@@ -54,7 +57,8 @@ def protect(markup: str, words: Iterable[str] = (), names: Iterable[str] = (),
             continue
         if skipping or not part.strip():
             continue
-        parts[index] = _mark(part, words, name_re, names_lang)
+        opens = index > 0 and _BLOCK.match(parts[index - 1]) is not None
+        parts[index] = _mark(part, words, name_re, names_lang, opens)
     return head + "".join(parts)
 
 
@@ -68,15 +72,18 @@ def _name_pattern(name: str) -> str:
 
 
 def _mark(text: str, words: set[str], name_re: re.Pattern[str] | None,
-          names_lang: str | None) -> str:
+          names_lang: str | None, opens: bool = False) -> str:
+    """``opens``: the text starts a paragraph (or a heading, an item, a cell), so its first word
+    starts a sentence."""
     pieces: list[str] = []
     last = 0
+    start = ". " if opens else ""
     if name_re is not None and names_lang:
         for match in name_re.finditer(text):
-            pieces.append(_mark_words(text[last:match.start()], words, text[:last]))
+            pieces.append(_mark_words(text[last:match.start()], words, start + text[:last]))
             pieces.append(f'<span class="nh" lang="{names_lang}">{match.group(0)}</span>')
             last = match.end()
-    pieces.append(_mark_words(text[last:], words, text[:last]))
+    pieces.append(_mark_words(text[last:], words, start + text[:last]))
     return "".join(pieces)
 
 

@@ -136,6 +136,28 @@ def _lines(textpage: Any, page: int) -> list[Line]:
     return lines
 
 
+class _Ink:
+    """The boxes of a page's characters, read only when a line looks too wide: PDFium's text
+    rectangles include a line's trailing space, which is no overflow."""
+
+    def __init__(self, textpage: Any) -> None:
+        self.textpage = textpage
+        self.boxes: list[tuple[float, float, float, float]] | None = None
+
+    def trim(self, line: Line) -> Line:
+        if self.boxes is None:
+            tp = self.textpage
+            self.boxes = [tp.get_charbox(i) for i in range(tp.count_chars())
+                          if not tp.get_text_range(i, 1).isspace()]
+        middle = (line.bottom + line.top) / 2
+        inked = [b for b in self.boxes if b[1] <= middle <= b[3] and b[0] >= line.left - 1
+                 and b[2] <= line.right + 1 and b[2] > b[0]]
+        if not inked:
+            return line
+        return Line(line.page, line.text, min(b[0] for b in inked), line.bottom,
+                    max(b[2] for b in inked), line.top)
+
+
 def _objects(page: Any) -> list[tuple[float, float, float, float]]:
     """Bounds of the page's drawings and images (not its text), outermost objects only."""
     import pypdfium2.raw as pdfium_c
@@ -232,10 +254,11 @@ def check_layout(data: bytes, *, edition: str, block: TextBlock,
             x0, y0, x1, y1 = block.box(index, width, height)
             textpage = page.get_textpage()
             lines = _lines(textpage, index)
-            textpage.close()
+            ink = _Ink(textpage)
             objects = [] if index in skip else _objects(page)
-            page.close()
             if index in skip:
+                textpage.close()
+                page.close()
                 continue
             body = [ln for ln in lines if ln.bottom >= y0 - TOLERANCE and ln.top <= y1 + TOLERANCE]
             drawn = [b for b in objects
@@ -259,6 +282,9 @@ def check_layout(data: bytes, *, edition: str, block: TextBlock,
                 outside_x = ln.left < x0 - TOLERANCE or ln.right > x1 + TOLERANCE
                 inside_y = ln.top > y0 + TOLERANCE and ln.bottom < y1 - TOLERANCE
                 below = ln.bottom < y0 - TOLERANCE and ln.top > y0 + TOLERANCE
+                if outside_x and inside_y:  # the glyphs' own extent, spaces left out
+                    ln = ink.trim(ln)
+                    outside_x = ln.left < x0 - TOLERANCE or ln.right > x1 + TOLERANCE
                 if (outside_x and inside_y) or below:
                     side = "right" if ln.right > x1 + TOLERANCE else \
                         "left" if ln.left < x0 - TOLERANCE else "bottom"
@@ -272,6 +298,8 @@ def check_layout(data: bytes, *, edition: str, block: TextBlock,
                     report.findings.append(Finding(
                         "overflow", number, f"a drawing (table, chart or rule) {by / MM:.1f} mm "
                         "wider than the text block", section_file(index, b[3])))
+            textpage.close()
+            page.close()
             # hyphenation
             for ln in body:
                 text = ln.text.rstrip()
