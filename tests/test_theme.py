@@ -471,7 +471,8 @@ def _font_names(reader) -> set[str]:
 def test_partner_pdf_is_built_under_its_own_name(pdfs, name):
     result, path = pdfs[name]
     assert path.name == f"economie-sociale-2-0-screen-{name}.pdf"
-    assert result.warnings == []
+    # no engine warning; a draft's release problems (placeholders, layout) are not the theme's
+    assert [w for w in result.warnings if w.startswith("fr screen: ")] == []
     (output,) = result.outputs
     assert output.theme == name and output.pages > 90
     assert path.read_bytes()[:5] == b"%PDF-"
