@@ -15,8 +15,10 @@ Output: the same HTML, where
 CSS has no list of words never to hyphenate (``hyphenate-limit-chars`` and ``-zone`` limit where a
 word breaks, not which word), so the words are marked here. Only text between tags is touched, in
 the body, and never inside ``<svg>`` (the charts), ``<style>`` or ``<script>``; a sentence's first
-word may be hyphenated (it is capitalised for being first, not for being a name; a text that
-follows an inline tag, such as a link's «Figure 1.3», is taken as mid-sentence).
+word may be hyphenated (it is capitalised for being first, not for being a name). The first
+capitalised word of a text between tags is marked: whether it opens a sentence is not known
+there, and a paragraph's first word is hyphenated only when a float leaves its first line room for
+one word (WeasyPrint set «Foun‐» alone beside a case study's profile box).
 """
 
 from __future__ import annotations
@@ -28,8 +30,6 @@ from collections.abc import Iterable
 NH = '<span class="nh">{}</span>'
 _TOKEN = re.compile(r"(<[^>]*>)")
 _SKIP = ("svg", "style", "script", "head", "title")
-# Text right after one of these opening tags starts a paragraph, and its first word a sentence.
-_BLOCK = re.compile(r"<(?:p|h[1-6]|li|dd|dt|td|th|figcaption|blockquote|footer|div)[\s>]")
 _OPENS = re.compile(r"[.!?…]\s+$|[.!?…]\s*[«“](?:\s|&nbsp;)*$")
 
 
@@ -57,8 +57,7 @@ def protect(markup: str, words: Iterable[str] = (), names: Iterable[str] = (),
             continue
         if skipping or not part.strip():
             continue
-        opens = index > 0 and _BLOCK.match(parts[index - 1]) is not None
-        parts[index] = _mark(part, words, name_re, names_lang, opens)
+        parts[index] = _mark(part, words, name_re, names_lang)
     return head + "".join(parts)
 
 
@@ -72,12 +71,10 @@ def _name_pattern(name: str) -> str:
 
 
 def _mark(text: str, words: set[str], name_re: re.Pattern[str] | None,
-          names_lang: str | None, opens: bool = False) -> str:
-    """``opens``: the text starts a paragraph (or a heading, an item, a cell), so its first word
-    starts a sentence."""
+          names_lang: str | None) -> str:
     pieces: list[str] = []
     last = 0
-    start = ". " if opens else ""
+    start = ""
     if name_re is not None and names_lang:
         for match in name_re.finditer(text):
             pieces.append(_mark_words(text[last:match.start()], words, start + text[:last]))

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import LANGUAGES
+from .content import parse_page
+from .errors import ReportError
 from .glossary import NAMES_LANG, acronyms_in, expanded_here
 
 SHORTCODE = re.compile(r"\{\{[^{}\n]*\}\}")
@@ -285,11 +286,13 @@ def foreign_names(config: Any, content: Any, editorial: Any, lang: str) -> list[
     names += [p.name[lang] for p in partners if p.name[lang] == p.name[NAMES_LANG]]
     names += [str(entry["title"]) for entry in editorial.bibliography.items.values()
               if entry.get("title") and str(entry.get("language", lang))[:2] != lang]
-    other = [o for o in LANGUAGES if o != lang]
-    for o in other:
-        titles = {case.id: case.title for case in content.cases.get(o, [])}
-        names += [case.title for case in content.cases.get(lang, [])
-                  if titles.get(case.id) == case.title]
+    for case in content.cases.get(lang, []):
+        twin = case.path.parents[2] / NAMES_LANG / "cases" / case.path.name
+        try:
+            if twin.is_file() and parse_page(twin, case.id, NAMES_LANG).title == case.title:
+                names.append(case.title)
+        except ReportError:
+            continue  # the twin's own problems are the content stage's to report
     return sorted(set(names), key=len, reverse=True)
 
 
