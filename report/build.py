@@ -19,18 +19,19 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import gc
-import multiprocessing
+import hashlib
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import LANGUAGES
 from . import cache as cachelib
+from .diagnostics import Diagnostics
 from .errors import raise_if_any
 from .output import Output, write_outputs
+from .processes import WorkerPool
 
 Progress = Callable[[str, str], None]
 LANG_EDITIONS = ("screen", "print")
@@ -142,7 +143,7 @@ def render_charts(inputs: _Inputs, lang: str, cache: cachelib.Cache) -> dict[str
         if data.family != "figure":
             continue
         name = cachelib.key("chart", chart_key(data, style, lang), fonts)
-        cached = cache.get_json("charts", name)
+        cached = cache.get_json("charts", name, cachelib.shape_of(Chart))
         if cached is not None:
             charts[key] = Chart(**cached)
             continue
@@ -170,8 +171,8 @@ def lay_out(inputs: _Inputs, options: BuildOptions, lang: str, edition: str, htm
     assets = cachelib.hash_files(
         {p for folder in folders for p in folder.rglob("*") if p.is_file()}, config.paths.root)
     name = cachelib.key("pdf", edition, str(options.strict), config.page_size, html, assets)
-    meta = cache.get_json("pdf-meta", name)
-    data = cache.get("pdf", name) if meta is not None else None
+    meta = cache.get_json("pdf-meta", name, cachelib.PDF_META)
+    data = cache.get("pdf", name, lambda pdf: _pdf_problem(pdf, meta)) if meta else None
     if meta is not None and data is not None:
         return _Edition(lang, edition, data, int(meta["pages"]), tuple(meta["warnings"]), False)
     epoch = int(_dt.datetime.combine(config.date, _dt.time(12), _dt.UTC).timestamp())
@@ -181,18 +182,28 @@ def lay_out(inputs: _Inputs, options: BuildOptions, lang: str, edition: str, htm
                           title=f"{lang} {edition}", epoch=epoch, strict=options.strict,
                           page_size=config.page_size, cache=cache)
     cache.put("pdf", name, rendered.data)
-    cache.put_json("pdf-meta", name, {"pages": rendered.pages,
-                                      "warnings": list(rendered.warnings)})
+    cache.put_json("pdf-meta", name, {"pages": rendered.pages, "warnings": list(rendered.warnings),
+                                      "sha256": hashlib.sha256(rendered.data).hexdigest(),
+                                      "bytes": len(rendered.data)})
     return _Edition(lang, edition, rendered.data, rendered.pages, rendered.warnings, True,
                     rendered.seconds)
 
 
+def _pdf_problem(pdf: bytes, meta: dict[str, Any]) -> str | None:
+    """What is wrong with a cached PDF, given the record stored beside it (None: nothing)."""
+    if len(pdf) != meta["bytes"] or hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
+        return "the PDF is not the one its record describes"
+    if not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-1024:]:
+        return "the PDF is incomplete"
+    return None
+
+
 def build_language(inputs: _Inputs, options: BuildOptions, lang: str, editions: tuple[str, ...]
-                   ) -> tuple[Any, list[_Edition], dict[str, float]]:
+                   ) -> tuple[Any, list[_Edition], dict[str, float], Diagnostics]:
     """One language, start to finish: charts → document → HTML → PDF for each edition.
 
-    Returns the document, the editions and how long each step took (seconds, for ``--verbose``
-    and the benchmark)."""
+    Returns the document, the editions, how long each step took (seconds, for ``--verbose``
+    and the benchmark) and what was found on the way (damaged cache entries)."""
     from .templates import render_html
 
     clock = time.perf_counter()
@@ -203,7 +214,8 @@ def build_language(inputs: _Inputs, options: BuildOptions, lang: str, editions: 
         timings[f"{lang} {step}"] = time.perf_counter() - clock
         clock = time.perf_counter()
 
-    cache = cachelib.Cache(options.cache_dir)
+    diag = Diagnostics()  # the cache's: a damaged entry is made again, so never an error
+    cache = cachelib.Cache(options.cache_dir, diag)
     with few_collections():
         charts = render_charts(inputs, lang, cache)
         lap("charts")
@@ -218,7 +230,7 @@ def build_language(inputs: _Inputs, options: BuildOptions, lang: str, editions: 
             lap(f"{edition} pdf")
             timings[f"{lang} {edition} pdf: layout"], timings[f"{lang} {edition} pdf: write"] = \
                 results[-1].seconds
-    return document, results, timings
+    return document, results, timings, diag
 
 
 # Allocations between two young-generation collections while a language renders, and while the
@@ -286,28 +298,27 @@ def exit_without_collecting() -> None:
     atexit.register(gc.freeze)
 
 
-def start_workers(options: BuildOptions) -> ProcessPoolExecutor | None:
+def start_workers(options: BuildOptions) -> WorkerPool | None:
     """Start the language workers early, or None to render in this process.
 
     Workers are spawned, not forked: a fork of a process in which the chart engine (vl-convert)
     or the statistics libraries have started threads can hang. Their start-up (imports, chart
-    engine) overlaps with the parent's validation, so spawning costs no wall time.
+    engine) overlaps with the parent's validation, so spawning costs no wall time. They die with
+    this process, leave Ctrl-C to it, and a worker's death is an error saying how it ended
+    (:mod:`report.processes`).
     """
     languages = LANGUAGES if "bilingual" in options.editions else options.languages
     if options.check_only or options.workers < 2 or len(languages) < 2:
         return None
     # This process renders one language itself: the pool holds the others' workers.
     workers = min(options.workers, len(languages)) - 1
-    pool = ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_warm_worker)
-    for _ in range(workers):
-        pool.submit(int)  # make the pool start every worker now
-    return pool
+    return WorkerPool(workers, initializer=_warm_worker,
+                      hint="build again; with --workers 1 the languages are rendered one after "
+                      "the other in this process, with less memory")
 
 
 def _run_languages(inputs: _Inputs, options: BuildOptions, languages: tuple[str, ...],
-                   editions: tuple[str, ...], pool: ProcessPoolExecutor | None,
+                   editions: tuple[str, ...], pool: WorkerPool | None,
                    progress: Progress) -> dict[str, Any]:
     """The languages in parallel: the lightest in this process, the others in the pool's workers
     (or all in this process, one after the other, without a pool).
@@ -321,12 +332,13 @@ def _run_languages(inputs: _Inputs, options: BuildOptions, languages: tuple[str,
         languages = tuple(sorted(languages, key=lambda lang: -_text_size(inputs, lang)))
     for lang in languages[:-1] if pool is not None else ():
         progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'} (worker)")
-        futures[lang] = pool.submit(build_language, inputs, options, lang, editions)
+        futures[lang] = pool.submit(build_language, inputs, options, lang, editions,
+                                    what=f"the {lang} editions")
     for lang in languages if pool is None else languages[-1:]:
         progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'}")
         results[lang] = build_language(inputs, options, lang, editions)
     for lang, future in futures.items():
-        results[lang] = future.result()
+        results[lang] = pool.result(future, f"the {lang} editions")  # type: ignore[union-attr]
     return results
 
 
@@ -342,11 +354,13 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     """Build the report: the table of contents of the pipeline."""
     result = BuildResult()
     started = time.perf_counter()
-    cache = cachelib.Cache(options.cache_dir)
+    diag = Diagnostics(strict=options.strict)
+    # A damaged cache entry is made again: a warning even under --strict (the output is right).
+    cache = cachelib.Cache(options.cache_dir, Diagnostics())
     fingerprint = cachelib.input_fingerprint(options.root, options.theme, {
         "languages": options.languages, "editions": options.editions, "theme": options.theme,
         "strict": options.strict, "out": str(options.out_dir)})
-    record = cache.get_json("builds", fingerprint)
+    record = cache.get_json("builds", fingerprint, cachelib.BUILD_RECORD)
     if not options.check_only and record and cachelib.outputs_intact(record, options.out_dir):
         progress("up to date", "no input changed since the last build; nothing to do")
         result.up_to_date = True
@@ -366,16 +380,20 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
         lang_editions = tuple(e for e in LANG_EDITIONS if e in options.editions)
         per_language = _run_languages(inputs, options, inputs.config.languages, lang_editions,
                                       pool, progress)
-    finally:
+    except BaseException:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.close(abort=True)  # an error or Ctrl-C here: the workers' work is of no use
+        raise
+    if pool is not None:
+        pool.close()
     result.timings["languages (wall)"] = (rendered := time.perf_counter()) - validated
     languages = inputs.config.languages
     editions: list[_Edition] = []
     for lang in languages:
-        _document, done, timings = per_language[lang]
+        _document, done, timings, found = per_language[lang]
         editions += [e for e in done if e.lang in options.languages]
         result.timings.update(timings)
+        diag.merge(found)
     if "bilingual" in options.editions:
         progress("render", "bilingual edition: French then English")
         from .bilingual import render_bilingual_html
@@ -394,6 +412,9 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
                                      output_name(inputs.config, edition.lang, edition.edition,
                                                  options.theme),
                                      edition.data, edition.pages))
+    diag.merge(cache.diag)
+    diag.raise_if_errors()
+    result.warnings += [str(w) for w in diag.warnings]
     progress("output", f"writing {len(result.outputs)} files to {options.out_dir}")
     result.manifest = write_outputs(result.outputs, options.out_dir)
     cache.put_json("builds", fingerprint, {"outputs": [

@@ -71,6 +71,15 @@ class Document:
     tables: list[ExhibitPlacement]
 
 
+# Where an exhibit goes in a section's HTML, until the templates render it there: an element that
+# no text can become (text reaching the HTML is escaped), so no title or caption is taken for one.
+EXHIBIT_TAG = "es20-exhibit"
+
+
+def exhibit_marker(key: str) -> str:
+    return f'<{EXHIBIT_TAG} key="{html.escape(key)}"></{EXHIBIT_TAG}>'
+
+
 def _letters(index: int) -> str:
     return string.ascii_uppercase[index]
 
@@ -198,7 +207,7 @@ class _Resolver:
     def block(self, code: Shortcode) -> str:
         key = code.args[0] if code.args else ""
         if key not in self.exhibits or self.numbering.get(key, ("",))[0] != code.name:
-            pool = [k for k, (f, _n) in self.numbering.items() if f == code.name]
+            pool = [k for k, data in self.exhibits.items() if data.family == code.name and k != key]
             close = difflib.get_close_matches(key, pool, 1)
             self.errors.append(code.error(f"unknown {code.name} id",
                                           hint=f"did you mean {close[0]!r}?" if close else
@@ -214,7 +223,7 @@ class _Resolver:
                                      self.exhibits[key], self.charts.get(key),
                                      f"{self.strings[family + '_ref']}\u00a0{number}")
         self.placed[key] = placement
-        return f"\ue002{key}\ue003"  # replaced by the template's rendering of the exhibit
+        return exhibit_marker(key)  # replaced by the template's rendering of the exhibit
 
 
 def _number_exhibits(config: Config, pages: dict[str, Page]

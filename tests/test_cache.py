@@ -97,11 +97,14 @@ def test_the_worker_takes_the_language_with_more_text(monkeypatch):
         def __init__(self):
             self.submitted = []
 
-        def submit(self, _fn, _inputs, _options, lang, _editions):
+        def submit(self, _fn, _inputs, _options, lang, _editions, what):
             self.submitted.append(lang)
             future = Future()
             future.set_result(f"{lang} from the worker")
             return future
+
+        def result(self, future, what):
+            return future.result()
 
     pool = Pool()
     results = buildlib._run_languages(inputs, None, ("fr", "en"), ("screen",), pool,
