@@ -30,7 +30,7 @@ from . import LANGUAGES
 from . import cache as cachelib
 from .diagnostics import Diagnostics
 from .errors import raise_if_any
-from .output import Output, write_outputs
+from .output import Output, hold_folder, write_outputs
 from .processes import WorkerPool
 
 Progress = Callable[[str, str], None]
@@ -351,6 +351,15 @@ def _text_size(inputs: _Inputs, lang: str) -> int:
 
 # -- the build --------------------------------------------------------------------------------
 def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
+    """Build the report, holding the output folder so that no other build writes to it at the
+    same time (:func:`report.output.hold_folder`; ``--check`` writes nothing and holds nothing)."""
+    if options.check_only:
+        return _build(options, progress)
+    with hold_folder(options.out_dir, waiting=lambda message: progress("waiting", message)):
+        return _build(options, progress)
+
+
+def _build(options: BuildOptions, progress: Progress) -> BuildResult:
     """Build the report: the table of contents of the pipeline."""
     result = BuildResult()
     started = time.perf_counter()

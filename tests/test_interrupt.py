@@ -97,8 +97,9 @@ def temporaries(folder: Path) -> list[str]:
 def assert_previous_intact(folder: Path, *, allow_tmp: bool = False) -> None:
     for name, data in PREVIOUS.items():
         assert (folder / name).read_bytes() == data, f"{name} changed"
-    others = sorted(p.name for p in folder.iterdir()
-                    if p.name not in PREVIOUS and not (allow_tmp and p.name.endswith(".tmp")))
+    others = sorted(p.name for p in folder.iterdir()  # a killed build leaves its lock file too
+                    if p.name not in PREVIOUS and not (allow_tmp and (
+                        p.name.endswith(".tmp") or p.name == report.output.LOCK)))
     assert others == [], others
 
 
@@ -110,6 +111,7 @@ def assert_new_outputs(folder: Path, langs: tuple[str, ...] = ("fr", "en")) -> N
         assert data.startswith(b"%PDF-1.7 new "), entry["path"]
         assert len(data) == entry["bytes"]
     assert temporaries(folder) == []
+    assert not (folder / report.output.LOCK).exists()
 
 
 def start(tmp_path: Path, wait_at: str, *args: str) -> tuple[subprocess.Popen[str], Path]:
