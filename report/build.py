@@ -28,6 +28,7 @@ from typing import Any
 
 from . import LANGUAGES
 from . import cache as cachelib
+from .characters import scan_files
 from .diagnostics import Diagnostics
 from .errors import raise_if_any
 from .output import Output, hold_folder, write_outputs
@@ -379,12 +380,15 @@ def _build(options: BuildOptions, progress: Progress) -> BuildResult:
     if options.check_only:
         from .check import check_all
 
-        raise_if_any(check_all(options, progress), "the inputs have problems")
+        raise_if_any(check_all(options, progress, diag), "the inputs have problems")
+        result.warnings += [str(w) for w in diag.warnings]
         return result
     pool = start_workers(options)
     try:
         with few_collections():
             inputs = validate_inputs(options, progress)
+        scan_files(inputs.content.files, diag)  # invisible characters: warnings
+        diag.raise_if_errors()
         result.timings["validate"] = (validated := time.perf_counter()) - started
         lang_editions = tuple(e for e in LANG_EDITIONS if e in options.editions)
         per_language = _run_languages(inputs, options, inputs.config.languages, lang_editions,

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from . import LANGUAGES
+from .characters import scan_files
+from .diagnostics import Diagnostics
 from .errors import ErrorGroup, ReportError
 
 T = TypeVar("T")
@@ -125,8 +127,10 @@ class _StandInConfig:
         return {lang: "" for lang in LANGUAGES}
 
 
-def check_all(options: Any, progress: Progress = _quiet) -> list[ReportError]:
-    """Run every check the inputs allow and return every problem found (empty: all valid)."""
+def check_all(options: Any, progress: Progress = _quiet,
+              diag: Diagnostics | None = None) -> list[ReportError]:
+    """Run every check the inputs allow and return every problem found (empty: all valid);
+    warnings go to ``diag`` (errors too, under ``--strict``: those are returned as well)."""
     from .config import Paths, load_config
     from .content import load_content
     from .data import load_codebook, load_survey
@@ -192,9 +196,15 @@ def check_all(options: Any, progress: Progress = _quiet) -> list[ReportError]:
     progress("content", "checking the Markdown of every language")
     found = len(errors)
     content = attempt(load_content, config, errors)
+    content_valid = len(errors) == found
+    if content is not None:  # invisible characters: warnings (errors under --strict)
+        scanned = Diagnostics(strict=getattr(options, "strict", False))
+        scan_files(content.files, scanned)
+        errors += scanned.errors
+        if diag is not None:
+            diag.warnings += scanned.warnings
     if content is None or exhibits is None:
         return _unique(errors)
-    content_valid = len(errors) == found
     for lang in config.languages:
         if set(config.structure.content_ids()) - set(content.pages.get(lang, {})):
             continue  # a file is missing or unreadable (reported): its language cannot be assembled
