@@ -315,6 +315,12 @@ def _read_text(path: Path, errors: list[ReportError], *, row_lines: bool = False
     except OSError as exc:
         errors.append(DataError(f"cannot read the file: {exc.strerror}", file=path))
         return None
+    encoding = _other_encoding(raw)
+    if encoding:
+        errors.append(DataError(f"the file is {encoding}, not UTF-8 text", file=path,
+                                hint="save it as UTF-8 (in Excel: «CSV UTF-8»; in LibreOffice: "
+                                "character set «Unicode (UTF-8)»)"))
+        return None
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
     if not raw.strip():
@@ -339,6 +345,34 @@ def _read_text(path: Path, errors: list[ReportError], *, row_lines: bool = False
                     )
                 )
     return raw.decode("utf-8", errors="replace")
+
+
+_WIDE_BOMS = (  # longest first: UTF-32's little-endian mark begins with UTF-16's
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"), (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"), (b"\xfe\xff", "UTF-16 (big-endian)"),
+)
+
+
+def _other_encoding(raw: bytes) -> str | None:
+    """What a file that is not UTF-8 text is, when that can be told for sure: UTF-16 or UTF-32
+    (by its byte-order mark, or by the NUL bytes that every ASCII character brings in them), or an
+    Excel workbook (a ZIP archive). None for anything else (Latin-1 is named line by line)."""
+    for mark, name in _WIDE_BOMS:
+        if raw.startswith(mark):
+            return name
+    if raw.startswith(b"PK\x03\x04"):
+        return "a ZIP archive (an Excel workbook?)"
+    sample = raw[:4096]
+    if b"\x00" not in sample:
+        return None
+    nuls = [sample[i::4].count(0) / max(1, len(sample[i::4])) for i in range(4)]
+    if min(nuls[1], nuls[3]) > 0.5 and max(nuls[0], nuls[2]) < 0.5:
+        return "UTF-16 (little-endian, without a byte-order mark)"
+    if min(nuls[0], nuls[2]) > 0.5 and max(nuls[1], nuls[3]) < 0.5:
+        return "UTF-16 (big-endian, without a byte-order mark)"
+    if min(nuls[1:]) > 0.5 or min(nuls[:3]) > 0.5:
+        return "UTF-32 (without a byte-order mark)"
+    return "binary (it holds NUL bytes)"
 
 
 def _bad_byte_lines(path: Path) -> dict[int, bytes]:

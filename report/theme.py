@@ -370,7 +370,7 @@ def svg_problems(path: Path) -> list[str]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [f"unreadable: {exc}"]
+        return [f"cannot be read ({exc})"]
     if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
         return ["has a DOCTYPE or ENTITY declaration"]
     try:
@@ -393,7 +393,7 @@ def svg_problems(path: Path) -> list[str]:
             elif re.search(r"url\(\s*['\"]?(?!#)", value):
                 problems.append(f"refers to an external url() in {local!r}")
         if tag == "style" and re.search(r"@import|url\(\s*['\"]?(?!#)", element.text or ""):
-            problems.append("its <style> imports or refers to an external file")
+            problems.append("has a <style> that imports or refers to an external file")
     return list(dict.fromkeys(problems))
 
 
