@@ -323,8 +323,9 @@ FAULTS: list[Fault] = [
       rf"en/conclusion\.md:{APPENDED}: unknown level of 'investment'"),
     F("shortcode-unknown-fact", append(PAGE, "\nSee {{fact enterprize}}.\n"),
       rf"en/conclusion\.md:{APPENDED}: unknown fact .*did you mean 'enterprises'"),
+    # the hint suggests a defined figure, never the unknown id itself
     F("shortcode-unknown-figure", append(PAGE, "\n{{figure fig-nope}}\n"),
-      rf"en/conclusion\.md:{APPENDED}: unknown figure id"),
+      rf"en/conclusion\.md:{APPENDED}: unknown figure id [^→]*→ (?!did you mean 'fig-nope')"),
     F("markdown-image", append(PAGE, "\n![chart](chart.png)\n"),
       rf"en/conclusion\.md:{APPENDED}: " r"images are placed with \{\{figure ID\}\}"),
     F("markdown-image-missing-huge", append(PAGE, "\n![x](/dev/urandom)\n"),
@@ -452,6 +453,60 @@ FAULTS.append(F("theme-malformed", replace(THEME, 'primary = "#0B5563"', 'primar
                 r"theme\.toml:\d+:\d+: invalid TOML"))
 FAULTS.append(F("theme-undecodable", latin1(THEME, "Édition CEFRIO"),
                 r"theme\.toml:\d+:\d+: file is not valid UTF-8"))
+
+
+# -- hostile or broken inputs that hung, crashed or published a broken PDF (issue 16) -------------
+def own(folder: str) -> Edit:
+    """Give the copy its own ``folder`` (copies share templates/ and styles/ through a link)."""
+
+    def edit(root: Path) -> None:
+        path = root / folder
+        if path.is_symlink():
+            path.unlink()
+            shutil.copytree(ROOT / folder, path)
+
+    return edit
+
+
+def reencode(rel: str, encoding: str) -> Edit:
+    return lambda root: (root / rel).write_bytes((root / rel).read_text("utf-8").encode(encoding))
+
+
+INVISIBLE = "\nA bell\x07 rings.\n\nTotal: \u202e0001\u202c dollars.\n"
+NESTED_LISTS = "".join("  " * depth + f"- level {depth + 1}\n" for depth in range(12))
+MARKERS = ("Private-use \ue0000\ue001 \ue002fig-web-presence\ue003 and look-alikes "
+           "<es20-slot>0</es20-slot> <es20-exhibit key=\"fig-web-presence\"></es20-exhibit>")
+
+FAULTS += [
+    # templates: a template that drops the document would publish a blank or partial PDF
+    F("template-empty", both(own("templates"), empty("templates/base.html")),
+      r"templates/base\.html: the template renders nothing"),
+    F("template-sections-missing", both(own("templates"), write("templates/base.html",
+                                                                 '{% include "cover.html" %}\n')),
+      r"templates/base\.html: the template leaves out part of the report: (\d+) of \1 sections"),
+    F("template-exhibits-unrendered", both(own("templates"), replace(
+        "templates/chapter.html", "{{ section.html | exhibits }}", "{{ section.html | safe }}")),
+      r"templates/base\.html: the template leaves out part of the report: \d+ of \d+ figures "
+      r"and tables \(fig-"),
+    # Markdown: text that looks like the renderer's markers is text; nesting past the parser's
+    # limit is an error, never lost content
+    F("page-markers", both(replace(PAGE, 'title: "Conclusion"',
+                                   'title: "Conclusion {}"'.format(MARKERS.replace('"', '\\"'))),
+                           append(PAGE, f"\n{MARKERS}, {{{{ref conclusion}}}}.\n")), None),
+    F("page-nested-lists", append(PAGE, f"\n{NESTED_LISTS}\nThe rest of the file.\n"),
+      rf"en/conclusion\.md:{APPENDED + 9}: lists, quotes or boxes are nested too deeply"),
+    F("page-nested-quotes", append(PAGE, "\n" + ">" * 25 + " A quote.\n"),
+      rf"en/conclusion\.md:{APPENDED}: lists, quotes or boxes are nested too deeply"),
+    # invisible characters: warnings (test_invisible_characters_are_located_warnings)
+    F("page-control-character", append(PAGE, INVISIBLE), None),
+    # messages that were wrong
+    F("csv-utf16", reencode(CSV, "utf-16"),
+      r"responses\.csv: the file is UTF-16 \(little-endian\), not UTF-8 text → save it as UTF-8"),
+    F("csv-utf16-without-bom", reencode(CSV, "utf-16-be"),
+      r"responses\.csv: the file is UTF-16 \(big-endian, without a byte-order mark\)"),
+    F("shortcode-misspelt-figure", append(PAGE, "\n{{figure fig-web-presenc}}\n"),
+      rf"en/conclusion\.md:{APPENDED}: unknown figure id .*→ did you mean 'fig-web-presence'\?"),
+]
 BY_ID = {f.id: f for f in FAULTS}
 assert len(BY_ID) == len(FAULTS), "two faults share an id"
 
@@ -596,7 +651,7 @@ def test_check_reports_the_fault(fault: Fault, check_outcomes: dict[str, Outcome
 
 BUILD_FAULTS = ["csv-unknown-code", "codebook-malformed", "report-malformed", "page-unknown-key",
                 "strings-missing-translation", "figures-duplicate-id", "shortcode-unknown-statistic",
-                "theme-overrides-html"]
+                "theme-overrides-html", "template-empty", "page-nested-lists"]
 
 
 @pytest.mark.parametrize("fault", [f for f in FAULTS if f.id in BUILD_FAULTS], ids=lambda f: f.id)
@@ -717,3 +772,33 @@ def test_a_duplicate_id_is_located_in_flow_lists_too(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_structure(path)
     assert (caught.value.line, caught.value.value) == (7, "a")
+
+
+def test_invisible_characters_are_located_warnings(tmp_path):
+    """Control characters and bidirectional overrides: a warning naming the file, line, column
+    and code point, in --check and in the build; an error under --strict."""
+    pristine = tmp_path / "pristine"
+    for name in ("data", "themes"):
+        shutil.copytree(ROOT / name, pristine / name)
+    outcomes = {}
+    for args in ((), ("--strict",)):
+        where = tmp_path / ("strict" if args else "draft")
+        root, out = _project_copy(pristine, where), _previous_outputs(where)
+        BY_ID["page-control-character"].edit(root)
+        stream = io.StringIO()
+        with contextlib.redirect_stderr(stream), contextlib.redirect_stdout(stream):
+            code = main(["--root", str(root), "--out", str(out), "--check", "--lang", "en",
+                         "--no-cache", *args])
+        outcomes[args] = code, stream.getvalue()
+        assert _changes(out, root) is None
+    bell = rf"en/conclusion\.md:{APPENDED}:7: invisible control character U\+0007 \(BEL\) → remove"
+    override = (rf"en/conclusion\.md:{APPENDED + 2}:8: bidirectional control character U\+202E "
+                r"\(RIGHT-TO-LEFT OVERRIDE\): the text may display in another order")
+    code, err = outcomes[()]
+    assert code == 0 and "check passed" in err, err
+    assert re.search(rf"WARNING .*{bell}", err) and re.search(rf"WARNING .*{override}", err), err
+    assert len(re.findall("^WARNING ", err, re.MULTILINE)) == 3, err  # and U+202C, once each
+    code, err = outcomes[("--strict",)]
+    assert code == 1 and "Traceback" not in err, err
+    assert re.search(rf"^  - .*{bell}", err, re.MULTILINE), err
+    assert re.search(rf"^  - .*{override}", err, re.MULTILINE), err
