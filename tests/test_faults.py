@@ -14,7 +14,9 @@ silently testing nothing.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import multiprocessing
 import re
 import shutil
@@ -802,3 +804,84 @@ def test_invisible_characters_are_located_warnings(tmp_path):
     assert code == 1 and "Traceback" not in err, err
     assert re.search(rf"^  - .*{bell}", err, re.MULTILINE), err
     assert re.search(rf"^  - .*{override}", err, re.MULTILINE), err
+
+
+# -- the cache: a damaged entry is a miss, made again, with a warning (issue 16) -------------------
+def _stub_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Instant charts and PDFs: what is tested is what the build does with the cache."""
+    import report.charts
+    import report.pdf
+
+    monkeypatch.setattr(report.charts, "render_chart", lambda data, style, lang, spec=None: (
+        report.charts.Chart(data.id, "<svg xmlns='http://www.w3.org/2000/svg'/>", 1, 1, data.alt)))
+    monkeypatch.setattr(report.pdf, "render_pdf", lambda html, *, title, **options: (
+        report.pdf.RenderedPDF(b"%PDF-1.7 fresh " + title.encode() + b"\n%%EOF\n", 3, ())))
+
+
+def _entries(cache: Path, kind: str) -> list[Path]:
+    return sorted(p for p in (cache / kind).rglob("*") if p.is_file())
+
+
+def _reframe(path: Path, value: object) -> None:
+    """Store ``value`` in the entry with a valid frame: only its shape or meaning is wrong."""
+    from report.cache import frame
+
+    path.write_bytes(frame(path.parent.parent.name, path.name, json.dumps(value).encode()))
+
+
+def _swap(first: Path, second: Path) -> None:
+    a, b = first.read_bytes(), second.read_bytes()
+    first.write_bytes(b)
+    second.write_bytes(a)
+
+
+CACHE_DAMAGE: dict[str, Callable[[Path], list[Path]]] = {
+    # the kind of damage → what it does to the cache, returning the entries it damaged
+    "pdf-truncated": lambda c: [p.write_bytes(p.read_bytes()[:-12]) and p
+                                for p in _entries(c, "pdf")],
+    "pdf-garbage": lambda c: [p.write_bytes(b"\x00garbage") and p for p in _entries(c, "pdf")],
+    "pdf-meta-wrong-shape": lambda c: [_reframe(p, {"pages": "many", "warnings": []}) or p
+                                       for p in _entries(c, "pdf-meta")],
+    "pdf-meta-of-another-pdf": lambda c: [_reframe(p, {  # the PDF no longer matches its record
+        "pages": 3, "warnings": [], "bytes": 9, "sha256": hashlib.sha256(b"%PDF-1.7\n").hexdigest()
+    }) for p in _entries(c, "pdf-meta")] and _entries(c, "pdf"),
+    "chart-wrong-shape": lambda c: [_reframe(p, {"id": 1}) or p for p in _entries(c, "charts")[:2]],
+    "charts-swapped": lambda c: _swap(*_entries(c, "charts")[:2]) or _entries(c, "charts")[:2],
+    "build-record-wrong-shape": lambda c: [_reframe(p, {"outputs": [
+        {"path": "../../../etc/passwd", "sha256": "0" * 64}]}) or p for p in _entries(c, "builds")],
+    "build-record-truncated": lambda c: [p.write_bytes(p.read_bytes()[:20]) and p
+                                         for p in _entries(c, "builds")],
+}
+
+
+@pytest.mark.parametrize("damage", sorted(CACHE_DAMAGE))
+def test_a_damaged_cache_entry_is_made_again(damage, tmp_path, monkeypatch, capsys):
+    """Every cache read checks the entry's hash and shape: a truncated PDF is never published, an
+    entry of the wrong shape is no traceback; each is a warning naming it, and is made again."""
+    from report.output import manifest_problems
+
+    _stub_engine(monkeypatch)
+    cache, out = tmp_path / "cache", tmp_path / "dist"
+    monkeypatch.setenv("ES20_CACHE_DIR", str(cache))
+    args = ["--root", str(ROOT), "--lang", "en", "--workers", "1"]
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    fresh = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+
+    damaged = CACHE_DAMAGE[damage](cache)
+    assert damaged
+    again = out if damage.startswith("build-record") else tmp_path / "again"  # else: a no-op
+    code = main([*args, "--out", str(again)])
+    err = capsys.readouterr().err
+    assert code == 0 and "Traceback" not in err, err
+    for entry in damaged:
+        assert re.search(rf"WARNING {re.escape(str(entry))}: damaged cache entry ignored and made "
+                         r"again: \w", err), err
+    assert "reused from the cache" not in err or "pdf" not in damage, err
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == fresh  # the fresh PDF, published
+    assert manifest_problems(again) == []
+
+    capsys.readouterr()  # the entries made again are sound: the next build reuses them in peace
+    assert main([*args, "--out", str(tmp_path / "third")]) == 0
+    err = capsys.readouterr().err
+    assert "damaged cache entry" not in err and "reused from the cache: en screen" in err, err
