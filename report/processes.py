@@ -127,7 +127,7 @@ def how_it_ended(code: int | None) -> str:
             name = f"signal {-code}"
         return f"killed by {name}"
     if code == START_FAILED:
-        return "could not start (its message is above)"
+        return "could not start, as it said above"
     return f"exit status {code}"
 
 
