@@ -131,6 +131,7 @@ def check_all(options: Any, progress: Progress = _quiet,
               diag: Diagnostics | None = None) -> list[ReportError]:
     """Run every check the inputs allow and return every problem found (empty: all valid);
     warnings go to ``diag`` (errors too, under ``--strict``: those are returned as well)."""
+    from .bilingual import render_bilingual_html
     from .config import Paths, load_config
     from .content import load_content
     from .data import load_codebook, load_survey
@@ -205,6 +206,7 @@ def check_all(options: Any, progress: Progress = _quiet,
             diag.warnings += scanned.warnings
     if content is None or exhibits is None:
         return _unique(errors)
+    documents: dict[str, Any] = {}  # each language's, when its templates render
     for lang in config.languages:
         if set(config.structure.content_ids()) - set(content.pages.get(lang, {})):
             continue  # a file is missing or unreadable (reported): its language cannot be assembled
@@ -216,7 +218,11 @@ def check_all(options: Any, progress: Progress = _quiet,
             placed.chart = _StandInChart(placed.id, "<svg xmlns='http://www.w3.org/2000/svg'/>",
                                          1, 1, placed.data.alt)
         progress("templates", f"{lang}: checking the templates and interface strings")
-        attempt(render_html, config, document, theme, "screen", [])
+        if attempt(render_html, config, document, theme, "screen", []) is not None:
+            documents[lang] = document
+    if "bilingual" in options.editions and len(documents) == len(LANGUAGES):
+        progress("templates", "bilingual edition: checking its template")
+        attempt(render_bilingual_html, config, documents, theme, [])
     return _unique(errors)
 
 

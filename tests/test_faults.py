@@ -490,6 +490,9 @@ FAULTS += [
         "templates/chapter.html", "{{ section.html | exhibits }}", "{{ section.html | safe }}")),
       r"templates/base\.html: the template leaves out part of the report: \d+ of \d+ figures "
       r"and tables \(fig-"),
+    F("template-bilingual-empty", both(own("templates"), empty("templates/bilingual.html")),
+      r"templates/bilingual\.html: the template leaves out the Édition française \(fr\)",
+      "--edition", "bilingual"),
     # Markdown: text that looks like the renderer's markers is text; nesting past the parser's
     # limit is an error, never lost content
     F("page-markers", both(replace(PAGE, 'title: "Conclusion"',
