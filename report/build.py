@@ -47,6 +47,7 @@ class BuildOptions:
     check_only: bool = False
     cache_dir: Path | None = None  # None: no cache
     workers: int = 2
+    personal: Any = None  # report.personal.PersonalOptions, for the personal edition
 
 
 @dataclass
@@ -340,6 +341,11 @@ def _text_size(inputs: _Inputs, lang: str) -> int:
 # -- the build --------------------------------------------------------------------------------
 def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     """Build the report: the table of contents of the pipeline."""
+    if "personal" in options.editions:  # one report per respondent: its own pipeline
+        from .personal import build_personal, check_personal
+
+        return check_personal(options, progress) if options.check_only else \
+            build_personal(options, progress)
     result = BuildResult()
     started = time.perf_counter()
     cache = cachelib.Cache(options.cache_dir)

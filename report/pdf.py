@@ -306,11 +306,14 @@ def _reuse_subset_fonts(cache: Cache) -> Any:
 
 def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: str,
                title: str, epoch: int, strict: bool = False,
-               page_size: str = "letter", cache: Cache | None = None) -> RenderedPDF:
+               page_size: str = "letter", cache: Cache | None = None,
+               font_config: Any = None) -> RenderedPDF:
     """Lay out and write one edition. Under ``strict``, any engine warning fails the build.
 
     ``cache``: where font subsets are reused from and kept (:func:`_reuse_subset_fonts`); without
-    it, every font is subset anew, as WeasyPrint alone would.
+    it, every font is subset anew, as WeasyPrint alone would. ``font_config``: a WeasyPrint
+    ``FontConfiguration`` kept by a process that renders many documents with the same fonts
+    (the personal reports), so that the fonts are read and registered once (same bytes).
     """
     fetcher = ProjectFetcher(roots)
     collector = _Collector()
@@ -330,7 +333,8 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
         started = time.perf_counter()
         document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
                                    url_fetcher=fetcher).render(
-            stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles, **options)
+            stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles,
+            font_config=font_config, **options)
         laid_out = time.perf_counter()
         _set_dates(document.metadata, epoch)
         finisher = None
