@@ -153,11 +153,15 @@ def run_dask(address: str, blob: bytes, assets: str, tasks: Iterable[Any],
         workers = max(1, len(client.scheduler_info()["workers"]))
         window = workers * IN_FLIGHT_PER_WORKER
         items = iter(tasks)
-        running = as_completed([], with_results=True)
+        first = []
         for task in items:
-            running.add(client.submit(render_task, task, pure=False))
-            if running.count() >= window:
+            first.append(client.submit(render_task, task, pure=False))
+            if len(first) >= window:
                 break
+        if not first:
+            return
+        running = as_completed(first, loop=client.loop, with_results=True)
+        del first
         for _future, result in running:
             on_result(result)
             with contextlib.suppress(StopIteration):

@@ -177,7 +177,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
         log.info("up to date (%.2f s)", time.perf_counter() - started)
         return 0
     if result.reused:
-        log.info("reused from the cache: %s", ", ".join(result.reused))
+        log.info("reused from the cache: %s", ", ".join(result.reused) if len(result.reused) <= 8
+                 else f"{len(result.reused)} outputs")
     for line in _summary(result, started):
         log.info("%s", line)
     return 0

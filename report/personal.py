@@ -254,6 +254,7 @@ def build_personal(options: Any, progress: Progress) -> Any:
         cache.put_json("personal", work.keys[outcome.respondent],
                        {"sha256": entry["sha256"], "entry": entry})
         written.append(entry)
+        result.rendered.append(f"personal {outcome.respondent}")
         result.warnings += [f"{outcome.respondent}: {w}" for w in outcome.warnings]
         bar.advance()
         if time.monotonic() - last_manifest > MANIFEST_EVERY:
@@ -275,6 +276,7 @@ def build_personal(options: Any, progress: Progress) -> Any:
         raise
     finally:
         flush()
+    result.reused += [f"personal {e['respondent']}" for e in work.done]
     result.timings["render (wall)"] = time.perf_counter() - prepared
     result.timings["total"] = time.perf_counter() - started
     rendered = len(work.todo) - len(failures)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import html as _html
 import math
+import os
 import re
 import threading
 import time
@@ -82,6 +83,7 @@ class Rendered:
     pages: int
     warnings: tuple[str, ...]
     seconds: float
+    worker: tuple[int, int] = (0, 0)  # the worker's process id and how many times it was warmed
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,8 @@ class Worker:
                                 font_config=self.fonts)
         self.rendered += 1
         return Rendered(respondent.id, respondent.lang, result.data, result.pages,
-                        result.warnings, time.perf_counter() - started)
+                        result.warnings, time.perf_counter() - started,
+                        (os.getpid(), _INSTALLS))
 
     def html(self, model: Portrait) -> str:
         """The report's HTML (the project's file URLs made relative to its root)."""
@@ -335,9 +338,8 @@ class Worker:
         notes = []
         if "caution" in flags:
             notes.append(strings["exhibit.note_caution"])
-        if fallback_n:
-            notes.append(strings.format("personal.note_fallback",
-                                        n=", ".join(fmt.number(n) for n in sorted(set(fallback_n)))))
+        if fallback_n:  # the too-small group's base is not printed: it is an aggregate under
+            notes.append(strings["personal.note_fallback"])  # the report's threshold
         if multiple:
             notes.append(strings["exhibit.note_multiple"])
         return {"id": table.id, "title": strings[f"personal.table_{table.id}"], "rows": rows,
@@ -500,17 +502,19 @@ def _lower_first(label: str, lang: str) -> str:
 
 # -- the worker's lifetime ----------------------------------------------------------------------
 _WORKER: Worker | None = None
+_INSTALLS = 0  # warm states built in this process (one per worker, unless the shared state changes)
 
 
 def install(shared_blob: bytes) -> Worker:
     """Build this process's warm state from the pickled :class:`Shared` (once per worker)."""
     import pickle
 
-    global _WORKER
+    global _WORKER, _INSTALLS
     shared = pickle.loads(shared_blob)
     if _WORKER is None or _WORKER.shared.digest != shared.digest:
         _WORKER = Worker(shared)
         _WORKER.warm()
+        _INSTALLS += 1
     return _WORKER
 
 
