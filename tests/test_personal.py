@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from report import personal_model as pm
-from report.build import BuildOptions
 from report.errors import ConfigError, ErrorGroup, ReportError
 from report.personal import PersonalOptions, build_personal, language_chooser
 from report.personal_spec import load_spec
