@@ -66,16 +66,17 @@ def scan_text(text: str, file: Path | str, diag: Diagnostics) -> int:
     return found
 
 
-def scan_files(files: Iterable[Path], diag: Diagnostics) -> int:
-    """:func:`scan_text` on each content file (read as the content stage reads it)."""
-    from .content import read_text
-    from .errors import ReportError
+def scan_files(files: Iterable[Path], diag: Diagnostics, *, root: Path | None = None) -> int:
+    """:func:`scan_text` on each content file, read as the content stage reads it and named as
+    it names it (relative to ``root``, the project)."""
+    from .errors import ContentError, ReportError
+    from .sources import read_text, shown
 
     found = 0
     for path in files:
         try:
-            text = read_text(path)
+            text = read_text(path, ContentError, root=root)
         except ReportError:
             continue  # reported by the content stage
-        found += scan_text(text, path, diag)
+        found += scan_text(text, shown(path, root), diag)
     return found

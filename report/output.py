@@ -42,7 +42,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import OutputError, RenderError
 
@@ -218,12 +218,20 @@ def _sha256_of(path: Path) -> str | None:
         return None
 
 
-def _still_true(entry: dict[str, object], folder: Path) -> bool:
-    """An earlier entry whose file is still there, a plain file of the folder, with its hash."""
+def _still_there(entry: dict[str, object], folder: Path) -> bool:
+    """An earlier entry whose file is still there, inside the folder, with the listed size (a
+    stat, not a hash: the folder may hold thousands of personal reports)."""
     name = entry.get("path")
-    if not isinstance(name, str) or "/" in name or "\\" in name or name.startswith("."):
+    if not isinstance(name, str) or "\\" in name:
         return False
-    return _sha256_of(folder / name) == entry.get("sha256")
+    parts = PurePosixPath(name).parts
+    if not parts or name.startswith("/") or any(p in ("", ".", "..") or p.startswith(".")
+                                                for p in parts):
+        return False
+    try:
+        return (folder / name).stat().st_size == entry.get("bytes")
+    except OSError:
+        return False
 
 
 def _manifest_bytes(entries: list[dict[str, object]], publishing: bool = False) -> bytes:
@@ -251,12 +259,33 @@ def manifest_problems(folder: Path) -> list[str]:
     return problems
 
 
+def update_manifest(entries: list[dict[str, object]], out_dir: Path) -> Path:
+    """Write ``manifest.json`` atomically: these entries, and those already listed for other files
+    that are still there (for outputs written one by one, such as the personal reports)."""
+    manifest_path = out_dir / MANIFEST
+    fresh = {e.get("path") for e in entries}
+    kept = [e for e in _previous_entries(manifest_path) if e.get("path") not in fresh
+            and _still_there(e, out_dir)]
+    merged = sorted(kept + list(entries), key=lambda e: (
+        str(e.get("theme")), str(e.get("edition")), str(e.get("lang")), str(e.get("path"))))
+    text = json.dumps({"outputs": merged}, indent=2, ensure_ascii=False) + "\n"
+    try:
+        atomic_write(manifest_path, text.encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"cannot write the manifest: {exc.strerror or exc}",
+                          file=exc.filename or manifest_path,
+                          hint="check that the folder can be written and the disk is not full"
+                          ) from None
+    return manifest_path
+
+
 def write_outputs(outputs: list[Output], out_dir: Path) -> Path:
     """Write every output and the manifest, all or nothing; return the manifest's path.
 
     The manifest keeps the entries of earlier builds for files this build did not rebuild (another
-    theme or edition), as long as the file is still there with the hash it lists. At every instant
-    it lists only files that are there with their hash (see the module's docstring).
+    theme or edition, the personal reports), as long as the file is still there with the size it
+    lists. At every instant it lists only files that are there with their hash, as far as this
+    module's writes go (see the module's docstring).
     """
     paths = [out_dir / o.filename for o in outputs]
     if len(set(paths)) != len(paths):
@@ -269,7 +298,7 @@ def write_outputs(outputs: list[Output], out_dir: Path) -> Path:
         remove_stale_temporaries(out_dir, [*(o.filename for o in outputs), MANIFEST])
         fresh = {o.filename for o in outputs}
         kept = [e for e in _previous_entries(manifest_path)
-                if e.get("path") not in fresh and _still_true(e, out_dir)]
+                if e.get("path") not in fresh and _still_there(e, out_dir)]
         for output, path in zip(outputs, paths, strict=True):
             staged.append((_stage(path, output.data), path))
         interim = _stage(manifest_path, _manifest_bytes(kept, publishing=True))
