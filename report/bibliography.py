@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, ReportError, raise_if_any, read_utf8
+from .diagnostics import Diagnostics
+from .errors import ConfigError, ReportError
 from .i18n import typography
 
 STYLES = {"fr": ("chicago-notes-bibliography-fr", "fr-CA"),
@@ -58,9 +59,8 @@ _TAGS = re.compile(r"(<[^>]*>)")
 
 @dataclass(frozen=True)
 class Bibliography:
-    path: Path
+    path: str  # as messages show it
     items: dict[str, dict[str, Any]]  # CSL-JSON by id, as read
-    lines: dict[str, int] = field(default_factory=dict)  # id → line of its "id" in the file
 
     def __contains__(self, key: str) -> bool:
         return key in self.items
@@ -69,7 +69,7 @@ class Bibliography:
         close = difflib.get_close_matches(key, list(self.items), 1)
         return ConfigError("unknown bibliography entry", file=self.path, value=key,
                            hint=f"did you mean {close[0]!r}?" if close else
-                           f"add an entry with \"id\": \"{key}\" to {self.path.name}")
+                           f"add an entry with \"id\": \"{key}\" to {self.path}")
 
     def session(self, lang: str) -> Citations:
         """A run of notes (one chapter): full at a work's first citation, short after."""
@@ -134,55 +134,61 @@ class Citations:
         return _finish("; ".join(parts) + ".", self.lang, *entries)
 
 
-def load_bibliography(path: Path) -> Bibliography:
+def load_bibliography(path: Path, diag: Diagnostics, *,
+                      root: Path | None = None) -> Bibliography | None:
     """Read and check ``bibliography.json``: a list of CSL-JSON entries with unique ids, known
-    types and, for each, a title or an author. Every problem is reported at once."""
-    text = read_utf8(path, ConfigError, missing="bibliography file not found", column=False)
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno,
-                          column=exc.colno, hint="check the commas, quotes and brackets") from None
-    entry_lines = [text.count("\n", 0, m.start()) + 1
-                   for m in re.finditer(r'"id"\s*:', text)]  # the n-th entry's "id"
-    errors: list[ReportError] = []
-    if not isinstance(raw, list):
-        raise ConfigError("the bibliography must be a JSON list of CSL-JSON entries", file=path,
-                          line=1, hint='write [ {"id": "…", "type": "book", …}, … ]')
-    items: dict[str, dict[str, Any]] = {}
-    id_lines: dict[str, int] = {}
-    for index, entry in enumerate(raw, start=1):
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) \
-                or not entry["id"].strip():
-            errors.append(ConfigError(f"entry {index} has no id", file=path,
-                                      hint='give it "id": "author-year"'))
-            continue
-        key = entry["id"]
-        line = entry_lines[index - 1] if index <= len(entry_lines) else None
-        where = {"file": path, "line": line, "value": key}
-        id_lines.setdefault(key, line or 0)
-        if key in items:
-            errors.append(ConfigError("bibliography id written twice", **where,
-                                      hint="give each work its own id"))
-        if entry.get("type") not in TYPES:
-            errors.append(ConfigError(f"unknown or missing type {entry.get('type')!r}", **where,
-                                      hint=f"use one of {', '.join(TYPES)}"))
-        if not entry.get("title") and not entry.get("author"):
-            errors.append(ConfigError("entry has neither title nor author", **where))
-        issued = entry.get("issued", {}).get("date-parts") if isinstance(entry.get("issued"),
-                                                                        dict) else None
-        if not (isinstance(issued, list) and issued and isinstance(issued[0], list)
-                and all(isinstance(n, int) for n in issued[0])):
-            errors.append(ConfigError("entry has no date", **where,
-                                      hint='add "issued": {"date-parts": [[2017, 7, 13]]}'))
-        custom = entry.get("custom", {})
-        if not isinstance(custom, dict) or not all(lang in STYLES and isinstance(v, dict)
-                                                   for lang, v in custom.items()):
-            errors.append(ConfigError("custom must give fields per language", **where,
-                                      value=custom, hint='"custom": {"en": {"genre": "…"}}'))
-        items[key] = entry
-    raise_if_any(errors, f"{path.name} has problems")
-    return Bibliography(path, items, id_lines)
+    types, a date and, for each, a title or an author. Every problem goes to ``diag``."""
+    from .sources import read_text, shown
+
+    file = shown(path, root)
+    with diag.collecting():
+        text = read_text(path, ConfigError, root=root, missing="bibliography file not found")
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"invalid JSON: {exc.msg}", file=file, line=exc.lineno,
+                              column=exc.colno,
+                              hint="check the commas, quotes and brackets") from None
+        if not isinstance(raw, list):
+            raise ConfigError("the bibliography must be a JSON list of CSL-JSON entries",
+                              file=file, line=1, hint='write [ {"id": "…", "type": "book", …} ]')
+        entry_lines = [text.count("\n", 0, m.start()) + 1
+                       for m in re.finditer(r'"id"\s*:', text)]  # the n-th entry's "id"
+        found = len(diag.errors)
+        items: dict[str, dict[str, Any]] = {}
+        for index, entry in enumerate(raw, start=1):
+            line = entry_lines[index - 1] if index <= len(entry_lines) else None
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) \
+                    or not entry["id"].strip():
+                diag.error(ConfigError(f"entry {index} has no id", file=file, line=line,
+                                       hint='give it "id": "author-year"'))
+                continue
+            key = entry["id"]
+            where = {"file": file, "line": line, "value": key}
+            if key in items:
+                diag.error(ConfigError("bibliography id written twice", **where,
+                                       hint="give each work its own id"))
+            if entry.get("type") not in TYPES:
+                diag.error(ConfigError(f"unknown or missing type {entry.get('type')!r}", **where,
+                                       hint=f"use one of {', '.join(TYPES)}"))
+            if not entry.get("title") and not entry.get("author"):
+                diag.error(ConfigError("entry has neither title nor author", **where))
+            issued = entry.get("issued")
+            parts = issued.get("date-parts") if isinstance(issued, dict) else None
+            if not (isinstance(parts, list) and parts and isinstance(parts[0], list)
+                    and parts[0] and all(isinstance(n, int) for n in parts[0])):
+                diag.error(ConfigError("entry has no date", **where,
+                                       hint='add "issued": {"date-parts": [[2017, 7, 13]]}'))
+            custom = entry.get("custom", {})
+            if not isinstance(custom, dict) or not all(lang in STYLES and isinstance(v, dict)
+                                                       for lang, v in custom.items()):
+                diag.error(ConfigError("custom must give fields per language", **where,
+                                       value=custom, hint='"custom": {"en": {"genre": "…"}}'))
+            items[key] = entry
+        if len(diag.errors) > found:
+            return None
+        return Bibliography(file, items)
+    return None
 
 
 # -- citeproc ----------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ Input: the project's :class:`~report.config.Paths` (``data/glossary.toml``,
 ``data/content/<lang>/back-cover.md``).
 Output: an :class:`Editorial` that the document stage uses (citations, the list of acronyms, the
 back cover, the words never hyphenated) and that the proofing and release checks read. A file that
-is wrong stops the build with its located problems; a missing back cover is not an error here (a
-draft goes without one and says so; a release refuses: see :mod:`report.release`).
+is wrong is reported on the diagnostics channel with its located problems; a missing back cover
+is not an error here (a draft goes without one and says so; a release refuses: see
+:mod:`report.release`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from . import LANGUAGES
 from .bibliography import Bibliography, load_bibliography
-from .errors import ReportError, raise_if_any
+from .diagnostics import Diagnostics
 from .glossary import Glossary, load_glossary
 from .terminology import Terminology, load_terminology
 
@@ -44,35 +45,23 @@ class Editorial:
         return tuple(sorted(words))
 
 
-def load_editorial(paths: Any) -> Editorial:
-    """Read every editorial input; raise every problem at once."""
+def load_editorial(paths: Any, diag: Diagnostics) -> Editorial | None:
+    """Read every editorial input; every problem goes to ``diag``. None when one cannot be used."""
     from .content import parse_page
 
-    errors: list[ReportError] = []
-    glossary = terminology = bibliography = None
-    try:
-        glossary = load_glossary(paths.data / "glossary.toml")
-    except ReportError as exc:
-        errors.append(exc)
-    terms: dict[str, Terminology] = {}
-    for lang in LANGUAGES:
-        try:
-            terms[lang] = load_terminology(paths.data / "terminology", lang)
-        except ReportError as exc:
-            errors.append(exc)
-    try:
-        bibliography = load_bibliography(paths.data / "bibliography.json")
-    except ReportError as exc:
-        errors.append(exc)
+    root = paths.root
+    glossary = load_glossary(paths.data / "glossary.toml", diag, root=root)
+    terminology = {lang: load_terminology(paths.data / "terminology", lang, diag, root=root)
+                   for lang in LANGUAGES}
+    bibliography = load_bibliography(paths.data / "bibliography.json", diag, root=root)
     back: dict[str, Any] = {}
     for lang in LANGUAGES:
         path: Path = paths.content / lang / f"{BACK_COVER}.md"
         if path.is_file():
-            try:
-                back[lang] = parse_page(path, BACK_COVER, lang)
-            except ReportError as exc:
-                errors.append(exc)
-    raise_if_any(errors, "the editorial files have problems")
-    terminology = terms
-    assert glossary is not None and bibliography is not None
-    return Editorial(glossary, terminology, bibliography, back)
+            page = parse_page(path, BACK_COVER, lang, diag, root=root)
+            if page is not None:
+                back[lang] = page
+    if glossary is None or bibliography is None or any(t is None for t in terminology.values()):
+        return None
+    return Editorial(glossary, {lang: t for lang, t in terminology.items() if t is not None},
+                     bibliography, back)

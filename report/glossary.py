@@ -10,14 +10,18 @@ expanded at its first use (:func:`expanded_here`) and that no unknown run of cap
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, StrictBool
 
 from . import LANGUAGES
-from .errors import ConfigError, ReportError, raise_if_any, read_utf8, toml_key_lines, toml_position
+from .diagnostics import Diagnostics
+from .errors import ConfigError
+from .schemas import Strict, Text
 
 # A run of capitals (accented too, with inner hyphens: «CSMO-ÉSAC»), a plural s allowed («SMEs»).
 ACRONYM = re.compile(r"(?<![\w-])([A-ZÀ-ÖØ-Þ]{2,}(?:-[A-ZÀ-ÖØ-Þ]{2,})*)(s?)(?![\w-])")
@@ -36,10 +40,9 @@ class Acronym:
 
 @dataclass(frozen=True)
 class Glossary:
-    path: Path
+    path: str  # as messages show it
     acronyms: dict[str, dict[str, Acronym]]  # lang → abbr → entry
     names: tuple[str, ...] = ()
-    name_lines: dict[str, int] = field(default_factory=dict)
 
     def known(self, lang: str) -> set[str]:
         """Every acronym of either language (a French name's acronym in English is known)."""
@@ -54,59 +57,62 @@ class Glossary:
         return sorted(entries, key=lambda a: _fold(a.abbr))
 
 
-def load_glossary(path: Path) -> Glossary:
-    """Read and check ``glossary.toml``: every acronym has an expansion in each language it names,
-    written once per language; names are texts."""
-    text = read_utf8(path, ConfigError, missing="glossary file not found", column=False)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message, line, column = toml_position(exc)
-        raise ConfigError(f"invalid TOML: {message}", file=path, line=line, column=column) from None
-    lines = toml_key_lines(text)
-    entry_lines = [n for n, ln in enumerate(text.splitlines(), 1) if ln.strip() == "[[acronym]]"]
-    errors: list[ReportError] = []
-    for key in raw:
-        if key not in ("acronym", "name"):
-            errors.append(ConfigError("unknown table", file=path, line=lines.get(key), value=key,
-                                      hint="use [[acronym]] and [[name]]"))
-    acronyms: dict[str, dict[str, Acronym]] = {lang: {} for lang in LANGUAGES}
-    for index, item in enumerate(raw.get("acronym", [])):
-        line = entry_lines[index] if index < len(entry_lines) else None
-        if not isinstance(item, dict) or not item or set(item) - set(LANGUAGES):
-            errors.append(ConfigError("an [[acronym]] gives fr and/or en entries", file=path,
-                                      line=line, value=item,
-                                      hint='fr = { abbr = "PGI", expansion = "…" }'))
-            continue
-        for lang, entry in item.items():
-            if not isinstance(entry, dict) or not isinstance(entry.get("abbr"), str) \
-                    or not isinstance(entry.get("expansion"), str) \
-                    or set(entry) - {"abbr", "expansion", "lang", "common"}:
-                errors.append(ConfigError(f"{lang}: give abbr and expansion (and optionally "
-                                          "lang, common)", file=path, line=line, value=entry))
-                continue
-            abbr = entry["abbr"]
-            if not ACRONYM.fullmatch(abbr):
-                errors.append(ConfigError("not an acronym (two or more capitals)", file=path,
-                                          line=line, value=abbr))
-            if abbr in acronyms[lang]:
-                errors.append(ConfigError(f"acronym written twice for {lang}", file=path,
-                                          line=line, value=abbr,
-                                          hint=f"it is already on line {acronyms[lang][abbr].line}"))
-            acronyms[lang][abbr] = Acronym(abbr, entry["expansion"], entry.get("lang", lang),
-                                           bool(entry.get("common", False)), line)
-    names: list[str] = []
-    name_lines = [n for n, ln in enumerate(text.splitlines(), 1) if ln.strip() == "[[name]]"]
-    found_lines: dict[str, int] = {}
-    for index, item in enumerate(raw.get("name", [])):
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            errors.append(ConfigError("a [[name]] gives text = \"…\"", file=path,
-                                      line=name_lines[index] if index < len(name_lines) else None))
-            continue
-        names.append(item["text"])
-        found_lines[item["text"]] = name_lines[index] + 1 if index < len(name_lines) else 0
-    raise_if_any(errors, f"{path.name} has problems")
-    return Glossary(path, acronyms, tuple(names), found_lines)
+class _AcronymEntry(Strict):
+    abbr: Text
+    expansion: Text
+    lang: Literal["fr", "en"] | None = None
+    common: StrictBool = False
+
+
+class _AcronymTable(Strict):
+    fr: _AcronymEntry | None = None
+    en: _AcronymEntry | None = None
+
+
+class _NameEntry(Strict):
+    text: Text
+
+
+class GlossaryFile(Strict):
+    """``data/glossary.toml``: the acronyms of each language and the names kept in French."""
+
+    acronym: list[_AcronymTable] = Field(default_factory=list)
+    name: list[_NameEntry] = Field(default_factory=list)
+
+
+def load_glossary(path: Path, diag: Diagnostics, *, root: Path | None = None) -> Glossary | None:
+    """Read and check ``glossary.toml`` (schema, acronyms that are runs of capitals, each written
+    once per language); every problem goes to ``diag``."""
+    from .schemas import validate
+    from .sources import load_toml
+
+    with diag.collecting():
+        source = load_toml(path, ConfigError, root=root, missing="glossary file not found")
+        model = validate(GlossaryFile, source, diag, ConfigError)
+        if model is None:
+            return None
+        acronyms: dict[str, dict[str, Acronym]] = {lang: {} for lang in LANGUAGES}
+        found = len(diag.errors)
+        for index, item in enumerate(model.acronym):
+            line = source.where(("acronym", index))[0]
+            for lang in LANGUAGES:
+                entry = getattr(item, lang)
+                if entry is None:
+                    continue
+                where = ("acronym", index, lang, "abbr")
+                if not ACRONYM.fullmatch(entry.abbr):
+                    diag.error(source.error(ConfigError, "not an acronym (two or more capitals)",
+                                            where, value=entry.abbr))
+                if entry.abbr in acronyms[lang]:
+                    diag.error(source.error(
+                        ConfigError, f"acronym written twice for {lang}", where, value=entry.abbr,
+                        hint=f"it is already on line {acronyms[lang][entry.abbr].line}"))
+                acronyms[lang][entry.abbr] = Acronym(entry.abbr, entry.expansion,
+                                                     entry.lang or lang, entry.common, line)
+        if len(diag.errors) > found:
+            return None
+        return Glossary(source.shown, acronyms, tuple(n.text for n in model.name))
+    return None
 
 
 # -- first use ---------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .content import parse_page
-from .errors import ReportError
+from .diagnostics import Diagnostics
 from .glossary import NAMES_LANG, acronyms_in, expanded_here
 
 SHORTCODE = re.compile(r"\{\{[^{}\n]*\}\}")
@@ -288,11 +288,10 @@ def foreign_names(config: Any, content: Any, editorial: Any, lang: str) -> list[
               if entry.get("title") and str(entry.get("language", lang))[:2] != lang]
     for case in content.cases.get(lang, []):
         twin = case.path.parents[2] / NAMES_LANG / "cases" / case.path.name
-        try:
-            if twin.is_file() and parse_page(twin, case.id, NAMES_LANG).title == case.title:
-                names.append(case.title)
-        except ReportError:
-            continue  # the twin's own problems are the content stage's to report
+        page = parse_page(twin, case.id, NAMES_LANG, Diagnostics(), root=None, case=True) \
+            if twin.is_file() else None  # the twin's own problems are the content stage's
+        if page is not None and page.title == case.title:
+            names.append(case.title)
     return sorted(set(names), key=len, reverse=True)
 
 

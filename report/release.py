@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import LANGUAGES
-from .errors import ConfigError, read_utf8, toml_key_lines
+from .errors import ConfigError, ReportError
 from .layout_check import (
     PRINT_BLOCK,
     SCREEN_BLOCK,
@@ -75,29 +75,31 @@ def _check_inputs(inputs: Any, diag: Any) -> None:
 
 
 def check_placeholders(config: Any, diag: Any) -> None:
-    """One message per placeholder value, and one for a missing address."""
-    path = config.paths.report_toml
-    lines = toml_key_lines(read_utf8(path, ConfigError)) if path.is_file() else {}
+    """One message per placeholder value, at its line, and one for a missing address."""
+    from .sources import load_toml
+
+    try:
+        source = load_toml(config.paths.report_toml, ConfigError, root=config.paths.root)
+    except ReportError:  # read and reported by the configuration stage
+        return
     for table in sorted(config.placeholders):
-        marker = lines.get(f"{table}.placeholder")
+        marker = source.where((table, "placeholder"))[0]
         if table in ("isbn", "isbn_print"):
             for lang in config.languages:
-                value = getattr(config, table)[lang]
-                diag.warn(f"[{table}] {lang} is a placeholder ISBN", file=path,
-                          line=lines.get(f"{table}.{lang}"), value=value,
-                          hint="put the ISBN that Bibliothèque et Archives nationales du Québec "
-                          f"assigned, then delete `placeholder = true` (line {marker})",
-                          release=True)
+                diag.warn(source.error(
+                    ConfigError, f"[{table}] {lang} is a placeholder ISBN", (table, lang),
+                    value=getattr(config, table)[lang],
+                    hint="put the ISBN that Bibliothèque et Archives nationales du Québec "
+                    f"assigned, then delete `placeholder = true` (line {marker})"), release=True)
         else:
-            diag.warn(f"[{table}] is a placeholder (not confirmed by the publisher)", file=path,
-                      line=lines.get(f"{table}.lines") or lines.get(table),
-                      value=" / ".join(config.address) if table == "address" else None,
-                      hint=f"confirm it, then delete `placeholder = true` (line {marker})",
-                      release=True)
+            diag.warn(source.error(
+                ConfigError, f"[{table}] is a placeholder (not confirmed by the publisher)",
+                (table, "lines"), value=" / ".join(config.address) if table == "address" else None,
+                hint=f"confirm it, then delete `placeholder = true` (line {marker})"),
+                release=True)
     if not config.address:
-        diag.warn("no publisher's address for the back cover", file=path,
-                  line=lines.get("address"), hint='add [address] with lines = ["…", "…"]',
-                  release=True)
+        diag.warn(source.error(ConfigError, "no publisher's address for the back cover", (),
+                               hint='add [address] with lines = ["…", "…"]'), release=True)
 
 
 def check_logos(config: Any, theme: Any, diag: Any) -> None:
@@ -159,6 +161,10 @@ def check_outputs(reports: list[LayoutReport], diag: Any) -> None:
     diag.merge(channel)
 
 
+LAYOUT_SHAPE = {"edition": str, "pages": int, "designed_blank": int,
+                "findings": [{"kind": str, "page": int, "detail": str, "file": (str, type(None))}]}
+
+
 def cached_layout(cache: Any, data: bytes, edition: str, document: Any, content: Any,
                   root: Path, name: str) -> LayoutReport:
     """:func:`layout_of`, kept in the cache by the PDF's bytes (and the words and sections it
@@ -169,7 +175,7 @@ def cached_layout(cache: Any, data: bytes, edition: str, document: Any, content:
 
     key = cache_key("layout", data, name, json.dumps([document.protected_words,
                                                       sections(document, content, root)]))
-    found = cache.get_json("layout", key)
+    found = cache.get_json("layout", key, LAYOUT_SHAPE)
     if found is not None:
         findings = [Finding(**f) for f in found.pop("findings")]
         return LayoutReport(**found, findings=findings)

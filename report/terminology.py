@@ -12,12 +12,15 @@ too) and ’ matches '.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError, ReportError, raise_if_any, read_utf8, toml_key_lines, toml_position
+from pydantic import Field, StrictBool
+
+from .diagnostics import Diagnostics
+from .errors import ConfigError
+from .schemas import Strict, Text
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def _literal(text: str) -> str:
 @dataclass(frozen=True)
 class Terminology:
     lang: str
-    path: Path
+    path: str  # as messages show it
     terms: tuple[Term, ...]
     never_hyphenate: tuple[str, ...] = ()
 
@@ -65,52 +68,49 @@ class Terminology:
                 yield match.start(), match.group(0), term
 
 
-def load_terminology(folder: Path, lang: str) -> Terminology:
-    """Read and check ``<folder>/<lang>.toml``."""
+class _TermEntry(Strict):
+    preferred: Text
+    variants: list[Text] = Field(min_length=1)
+    case_sensitive: StrictBool = False
+    exceptions: list[Text] = Field(default_factory=list, alias="except")
+    note: str = ""
+
+
+class TerminologyFile(Strict):
+    """``data/terminology/<lang>.toml``: the terms of one language, the words never hyphenated."""
+
+    never_hyphenate: list[Text] = Field(default_factory=list)
+    term: list[_TermEntry] = Field(default_factory=list)
+
+
+def load_terminology(folder: Path, lang: str, diag: Diagnostics, *,
+                     root: Path | None = None) -> Terminology | None:
+    """Read and check ``<folder>/<lang>.toml``: the schema, and no variant under two terms."""
+    from .schemas import validate
+    from .sources import load_toml
+
     path = folder / f"{lang}.toml"
-    text = read_utf8(path, ConfigError, missing="terminology file not found", column=False)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message, line, column = toml_position(exc)
-        raise ConfigError(f"invalid TOML: {message}", file=path, line=line, column=column) from None
-    lines = toml_key_lines(text)
-    term_lines = [n for n, ln in enumerate(text.splitlines(), 1) if ln.strip() == "[[term]]"]
-    errors: list[ReportError] = []
-    for key in raw:
-        if key not in ("term", "never_hyphenate"):
-            errors.append(ConfigError("unknown key", file=path, line=lines.get(key), value=key,
-                                      hint="use [[term]] tables and never_hyphenate"))
-    never = raw.get("never_hyphenate", [])
-    if not isinstance(never, list) or not all(isinstance(w, str) and w.strip() for w in never):
-        errors.append(ConfigError("never_hyphenate must be a list of words", file=path,
-                                  line=lines.get("never_hyphenate"), value=never))
-        never = []
-    terms: list[Term] = []
-    seen: dict[str, int | None] = {}
-    for index, item in enumerate(raw.get("term", [])):
-        line = term_lines[index] if index < len(term_lines) else None
-        allowed = {"preferred", "variants", "case_sensitive", "except", "note"}
-        if not isinstance(item, dict) or set(item) - allowed \
-                or not isinstance(item.get("preferred"), str) \
-                or not isinstance(item.get("variants"), list) or not item["variants"] \
-                or not all(isinstance(v, str) and v.strip() for v in item["variants"]) \
-                or not isinstance(item.get("case_sensitive", False), bool) \
-                or not all(isinstance(v, str) for v in item.get("except", [])):
-            errors.append(ConfigError("a [[term]] gives preferred = \"…\" and variants = [\"…\"] "
-                                      "(and optionally case_sensitive, except, note)", file=path,
-                                      line=line, value=item))
-            continue
-        for variant in item["variants"]:
-            folded = variant if item.get("case_sensitive") else variant.casefold()
-            if folded in seen:
-                errors.append(ConfigError("variant listed twice", file=path, line=line,
-                                          value=variant,
-                                          hint=f"it is already under the term on line "
-                                          f"{seen[folded]}"))
-            seen[folded] = line
-        terms.append(Term(item["preferred"], tuple(item["variants"]),
-                          bool(item.get("case_sensitive", False)),
-                          tuple(item.get("except", [])), str(item.get("note", "")), line))
-    raise_if_any(errors, f"{path.name} has problems")
-    return Terminology(lang, path, tuple(terms), tuple(never))
+    with diag.collecting():
+        source = load_toml(path, ConfigError, root=root, missing="terminology file not found")
+        model = validate(TerminologyFile, source, diag, ConfigError)
+        if model is None:
+            return None
+        terms: list[Term] = []
+        seen: dict[str, int | None] = {}
+        found = len(diag.errors)
+        for index, item in enumerate(model.term):
+            line = source.where(("term", index))[0]
+            for number, variant in enumerate(item.variants):
+                folded = variant if item.case_sensitive else variant.casefold()
+                if folded in seen:
+                    diag.error(source.error(ConfigError, "variant listed twice",
+                                            ("term", index, "variants", number), value=variant,
+                                            hint=f"it is already under the term on line "
+                                            f"{seen[folded]}"))
+                seen[folded] = line
+            terms.append(Term(item.preferred, tuple(item.variants), item.case_sensitive,
+                              tuple(item.exceptions), item.note, line))
+        if len(diag.errors) > found:
+            return None
+        return Terminology(lang, source.shown, tuple(terms), tuple(model.never_hyphenate))
+    return None

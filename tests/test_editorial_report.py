@@ -37,7 +37,7 @@ def test_the_layout_check_finds_nothing(built, inputs, lang):
     assert report.counts() == dict.fromkeys(report.KINDS, 0), \
         [f"{f.kind} p. {f.page}: {f.detail}" for f in report.findings]
     layout_words = ("blank page", "near-empty", "hyphenated", "text outside")
-    assert not [w for w in built.result.warnings if any(k in w for k in layout_words)]
+    assert not [w for w in built.diag.warnings if any(k in w.message for k in layout_words)]
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -20,6 +20,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from helpers import run_stage
 from pypdf import PdfReader
 
 from report.cli import main
@@ -110,9 +111,7 @@ chapters:
   - id: hostile
 appendices: []
 """
-OVERRIDES = """@import url("file:///etc/passwd");
-@import url("http://evil.example/x.css");
-body { background-image: url("file:///etc/passwd"); }
+OVERRIDES = """body { background-image: url("file:///etc/passwd"); }
 h1 { background-image: url("https://evil.example/track.png"); }
 h2 { background-image: url("../../../../../../../../etc/hostname"); }
 html { background-image: url("themes/hostile/big.png"); }
@@ -139,10 +138,8 @@ def _huge_png(width: int = 100_000, height: int = 100_000) -> bytes:
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small report (one chapter) whose every input an outsider could write is hostile."""
     root = tmp_path_factory.mktemp("hostile")
-    for name in ("data", "themes"):
+    for name in ("data", "themes", "templates", "styles"):  # a link out of the project is refused
         shutil.copytree(ROOT / name, root / name)
-    for name in ("templates", "styles"):
-        (root / name).symlink_to(ROOT / name, target_is_directory=True)
     data = root / "data"
     (data / "structure.yaml").write_text(STRUCTURE, "utf-8")
     (data / "figures.yaml").write_text(FIGURES, "utf-8")
@@ -186,8 +183,34 @@ def link_targets(path: Path) -> list[str]:
     return targets
 
 
-def test_hostile_report_builds_with_everything_escaped_and_nothing_read(
-        hostile, tmp_path, recording, monkeypatch, capsys):
+def test_hostile_content_is_shown_as_text_and_nothing_is_read(hostile, tmp_path, recording,
+                                                              capsys):
+    """Hostile content, codebook labels and captions with the house theme: the report builds,
+    every hostile string is shown as text, and no link leaves the report."""
+    out = tmp_path / "dist"
+    code = main(["--root", str(hostile), "--out", str(out), "--lang", "en", "--workers", "1",
+                 "--no-cache"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert_nothing_forbidden_was_read(recording)
+    pdf = out / "social-economy-2-0-screen.pdf"
+    text = pdf_text(pdf)
+    for shown in ['<script>alert("x")</script>', "Social <script>alert('label')</script> networks",
+                  "Caption <script>alert('caption')</script>", '<img src="file:///etc/passwd">',
+                  "[js](javascript:alert(1))", "<b>bold</b>", "<i>title</i>"]:
+        assert shown in text, f"{shown!r} is not shown as text"
+    assert "root:x:0:0" not in text  # /etc/passwd's first line
+    for uri in link_targets(pdf):
+        assert re.match(r"(https?|mailto):", uri), f"a link to {uri!r} made it into the PDF"
+
+
+def test_a_hostile_theme_fails_the_build_and_nothing_is_read(hostile, tmp_path, recording,
+                                                             monkeypatch, capsys):
+    """Its stylesheet points at /etc/passwd, the network, a device, a huge image: the engine
+    asks for each through the project's fetcher, gets none, and the build fails naming them
+    (an image that cannot be loaded is a broken page, draft or not); the outputs stay as
+    they were."""
     fetched: list[str] = []
     refused: list[str] = []
     fetch = ProjectFetcher.fetch
@@ -202,34 +225,24 @@ def test_hostile_report_builds_with_everything_escaped_and_nothing_read(
 
     monkeypatch.setattr(ProjectFetcher, "fetch", spy)
     out = tmp_path / "dist"
+    out.mkdir()
+    (out / "previous.pdf").write_bytes(b"%PDF previous")
     code = main(["--root", str(hostile), "--out", str(out), "--lang", "en", "--theme", "hostile",
                  "--workers", "1", "--no-cache"])
     err = capsys.readouterr().err
-    assert code == 0, err
-    assert "Traceback" not in err
+    assert code == 1, err
+    assert "Traceback" not in err and "render error: the report could not be rendered" in err
     assert_nothing_forbidden_was_read(recording)
-
-    # the engine asked for the hostile resources, and got none of them
     assert any("etc/passwd" in u for u in refused) and any("evil.example" in u for u in refused)
     served = [u for u in fetched if u not in refused]
-    roots = [ROOT / "styles", ROOT / "templates", hostile / "themes" / "hostile",
-             hostile / "styles", hostile / "templates"]
+    roots = [hostile / "styles", hostile / "templates", hostile / "themes" / "hostile"]
     for url in served:
         real = Path(url.removeprefix("file://")).resolve()
         assert any(real.is_relative_to(r.resolve()) for r in roots), url
-    for name in ("big.png", "passwd.css", "device.png", "urandom", "hostname"):
+    for name in ("big.png", "passwd.css", "device.png", "hostname", "track.png"):
         assert any(name in u for u in refused), f"{name} was not refused: {refused}"
-    assert "resource refused" in err  # the editor is told
-
-    pdf = out / "social-economy-2-0-screen-hostile.pdf"
-    text = pdf_text(pdf)
-    for shown in ['<script>alert("x")</script>', "Social <script>alert('label')</script> networks",
-                  "Caption <script>alert('caption')</script>", '<img src="file:///etc/passwd">',
-                  "[js](javascript:alert(1))", "<b>bold</b>", "<i>title</i>"]:
-        assert shown in text, f"{shown!r} is not shown as text"
-    assert "root:x:0:0" not in text  # /etc/passwd's first line
-    for uri in link_targets(pdf):
-        assert re.match(r"(https?|mailto):", uri), f"a link to {uri!r} made it into the PDF"
+        assert name in err, f"{name} is not named in the message"
+    assert sorted(p.name for p in out.iterdir()) == ["previous.pdf"]
 
 
 def test_strict_build_refuses_hostile_theme_with_a_message(hostile, tmp_path, recording, capsys):
@@ -240,10 +253,30 @@ def test_strict_build_refuses_hostile_theme_with_a_message(hostile, tmp_path, re
                  "--workers", "1", "--no-cache", "--strict", "--quiet"])
     err = capsys.readouterr().err
     assert code == 1, err
-    assert err.startswith("render error: ") and "Traceback" not in err
+    assert err.startswith("error: the report could not be rendered:\n") and "Traceback" not in err
     assert "file:///etc/passwd" in err and "outside the project's asset folders" in err
     assert "too large to decode" in err and "evil.example" in err
     assert sorted(p.name for p in out.iterdir()) == ["previous.pdf"]
+    assert_nothing_forbidden_was_read(recording)
+
+
+@pytest.mark.parametrize("target", ["file:///etc/passwd", "http://evil.example/x.css",
+                                    "../../../../etc/passwd"])
+def test_a_theme_stylesheet_that_imports_from_outside_is_refused_by_the_check(
+        hostile, tmp_path, recording, capsys, target):
+    """An @import is fetched while the stylesheet is read: the check refuses the theme, naming
+    the file and line, and the build never starts."""
+    overrides = hostile / "themes" / "hostile" / "overrides.css"
+    original = overrides.read_text("utf-8")
+    overrides.write_text(f'@import url("{target}");\nbody {{ color: red; }}\n', "utf-8")
+    try:
+        code = main(["--root", str(hostile), "--out", str(tmp_path / "dist"), "--lang", "en",
+                     "--theme", "hostile", "--check", "--quiet"])
+    finally:
+        overrides.write_text(original, "utf-8")
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "themes/hostile/overrides.css:1:" in err and "refused" in err, err
     assert_nothing_forbidden_was_read(recording)
 
 
@@ -373,7 +406,7 @@ def test_a_theme_logo_that_is_not_a_file_is_refused_not_read(hostile, tmp_path):
 
     def load() -> None:
         try:
-            outcome.append(load_theme(Paths.under(hostile), "hostile"))
+            outcome.append(run_stage(load_theme, Paths.under(hostile), "hostile"))
         except ThemeError as exc:
             outcome.append(exc)
 
@@ -387,3 +420,138 @@ def test_a_theme_logo_that_is_not_a_file_is_refused_not_read(hostile, tmp_path):
     pipe.unlink()
     assert not blocked, "reading the theme blocked on a named pipe"
     assert outcome and isinstance(outcome[0], ThemeError), outcome
+    assert "regular file inside the theme folder" in str(outcome[0])
+
+
+# -- text that looks like the pipeline's own markers (issue 16) ----------------------------------
+class _Echo:
+    """A resolver whose HTML carries text from elsewhere (a section title in a reference): here,
+    marker look-alikes, which must come out as they went in, never be read as markers."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def inline(self, code):
+        import html
+
+        return f'<a class="xref" href="#x">{html.escape(self.text)}</a>'
+
+    def block(self, code):
+        return "<figure>the figure</figure>"
+
+
+LOOK_ALIKES = ["\ue0000\ue001", "\ue0002\ue001", "\ue002fig-x\ue003", "<es20-slot>0</es20-slot>",
+               '<es20-exhibit key="fig-x"></es20-exhibit>']
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_text_can_never_be_taken_for_a_marker(text):
+    """Markers are elements that no escaped text can become, filled in one pass: the text shows,
+    the shortcodes' HTML is placed exactly once, nothing loops, crashes or moves."""
+    import html
+
+    from report.templates import EXHIBIT_SLOT
+
+    body = (f"Before {text} {{{{ref x}}}} after[^1].\n\n{{{{figure fig-x}}}}\n\n"
+            f"[^1]: A note with {text} and {{{{ref x}}}}.\n")
+    out = MarkdownRenderer("en", lambda key: key).render(
+        body, file=Path("x.md"), first_line=1, heading_level=2, id_prefix="x",
+        resolver=_Echo(text)).html
+    assert html.unescape(out).count(text) == 4, out  # paragraph, note, each reference's title
+    assert out.count("<figure>the figure</figure>") == 1
+    assert "es20-slot>" not in out.replace("&lt;es20-slot&gt;", "").replace(
+        "&lt;/es20-slot&gt;", ""), out
+    assert EXHIBIT_SLOT.findall(out) == []
+
+
+def test_nesting_past_the_parser_limit_is_an_error_not_lost_text():
+    from report.errors import ContentError
+
+    render = MarkdownRenderer("en", lambda key: key).render
+    deep = "".join("  " * i + f"- level {i + 1}\n" for i in range(9)) + "\nLast words.\n"
+    kept = render(deep, file=Path("x.md"), first_line=10, heading_level=2, id_prefix="x",
+                  resolver=_Codes()).html
+    assert "level 9" in kept and "Last words." in kept  # 9 levels: all there
+    kept = render(">" * 19 + " deep\n", file=Path("x.md"), first_line=10, heading_level=2,
+                  id_prefix="x", resolver=_Codes()).html
+    assert "deep" in kept  # 19 quotes: there too
+    for body, line in [
+        ("".join("  " * i + f"- level {i + 1}\n" for i in range(10)) + "\nLast words.\n", 19),
+        ("Intro.\n\n" + ">" * 20 + " deep\n\nLast words.\n", 12),
+        ("::: note\n" * 25 + "deep\n" + ":::\n" * 25, 29),
+    ]:
+        with pytest.raises(ContentError, match="nested too deeply") as info:
+            render(body, file=Path("x.md"), first_line=10, heading_level=2, id_prefix="x",
+                   resolver=_Codes())
+        assert (info.value.file, info.value.line) == ("x.md", line), body
+
+
+def test_a_template_that_leaves_out_the_document_is_refused(inputs, tmp_path):
+    """An empty base.html (or one without the sections, or skipping the exhibits filter) would
+    publish a blank or partial PDF over the good one."""
+    from dataclasses import replace
+
+    from report.build import assemble
+    from report.errors import RenderError
+    from report.templates import render_html
+
+    config = inputs.config
+    document = assemble(inputs, "en", {})
+    for placed in document.figures:
+        placed.chart = type("Chart", (), {"id": placed.id, "svg": "<svg/>", "width": 1,
+                                          "height": 1, "alt": "a"})()
+    templates = tmp_path / "templates"
+    shutil.copytree(config.paths.templates, templates)
+    local = replace(config, paths=replace(config.paths, templates=templates))
+    assert "acknowledgements" in render_html(local, document, inputs.theme, "screen", [])
+    for name, text, expected in [
+        ("base.html", "", "the template renders nothing"),
+        ("base.html", "  \n", "the template renders nothing"),
+        ("base.html", '{% include "cover.html" %}',
+         r"leaves out part of the report: (\d+) of \1 sections \(acknowledgements, about-cefrio, "
+         r"highlights, … \(\d+ more\)\) and (\d+) of \2 figures and tables"),
+        ("appendix.html", "", r"leaves out part of the report: 2 of \d+ sections \(methodology, "
+         r"questionnaire\)"),
+    ]:
+        original = (templates / name).read_text("utf-8")
+        (templates / name).write_text(text, "utf-8")
+        with pytest.raises(RenderError, match=expected) as info:
+            render_html(local, document, inputs.theme, "screen", [])
+        assert info.value.file == str(templates / "base.html"), info.value
+        (templates / name).write_text(original, "utf-8")
+
+
+def test_svg_problems_read_as_sentences(tmp_path):
+    """Each problem follows «unsafe SVG: it …»."""
+    from report.theme import svg_problems
+
+    cases = {
+        "bad.svg": b"<svg \xff",
+        "style.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import "x.css";</style></svg>',
+    }
+    problems = []
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        problems += svg_problems(tmp_path / name)
+    assert problems[0].startswith("cannot be read as UTF-8 text (")
+    assert problems[1] == "has a <style> that imports or refers to an external file"
+
+
+def test_invisible_characters_are_located_by_line_and_column():
+    from report.characters import scan_text
+    from report.diagnostics import Diagnostics
+
+    diag = Diagnostics()
+    text = "---\ntitle: T\n---\nPlain line.\nTab\tand LRM\u200e are fine; NUL\x00, ESC\x1b.\n" \
+           "\u2067isolate\u2069 and \u202eoverride\u202c, C1\x85.\n"
+    assert scan_text(text, "x.md", diag) == 7
+    found = [(w.file, w.line, w.column, w.message.split(":")[0]) for w in diag.warnings]
+    assert found == [
+        ("x.md", 5, 27, "invisible control character U+0000 (NUL)"),
+        ("x.md", 5, 33, "invisible control character U+001B (ESC)"),
+        ("x.md", 6, 1, "bidirectional control character U+2067 (RIGHT-TO-LEFT ISOLATE)"),
+        ("x.md", 6, 9, "bidirectional control character U+2069 (POP DIRECTIONAL ISOLATE)"),
+        ("x.md", 6, 15, "bidirectional control character U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ("x.md", 6, 24, "bidirectional control character U+202C (POP DIRECTIONAL FORMATTING)"),
+        ("x.md", 6, 29, "invisible control character U+0085 (C1 control)"),
+    ]
