@@ -78,8 +78,9 @@ def _bars(svg: str) -> list[tuple[float, float, float, float]]:
     for rect in root.iter("{http://www.w3.org/2000/svg}rect"):
         if "black" not in rect.get("style", "") + rect.get("fill", ""):
             continue
-        bars.append(tuple(float(rect.get(k, "0").removesuffix("mm"))
-                          for k in ("x", "y", "width", "height")))
+        x, y, width, height = (float(rect.get(k, "0").removesuffix("mm"))
+                               for k in ("x", "y", "width", "height"))
+        bars.append((x, y, width, height))
     return sorted(bars)
 
 

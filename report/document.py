@@ -38,6 +38,7 @@ from .exhibits import ExhibitData
 
 if TYPE_CHECKING:
     from .codebook import Codebook
+    from .editorial import Editorial
     from .statistics import Statistics
 from .i18n import Formatter, Strings, typography
 from .markdown import SHORTCODE, MarkdownRenderer, Shortcode
@@ -355,7 +356,7 @@ def build_document(config: Config, content: Content, lang: str, stats: Statistic
                    exhibits: dict[str, ExhibitData], charts: dict[str, Chart],
                    diag: Diagnostics, *, codebook: Codebook | None = None,
                    defined: dict[str, str] | None = None,
-                   editorial: Any = None) -> Document | None:
+                   editorial: Editorial | None = None) -> Document | None:
     """Assemble the report of one language; None when its content has a problem (each one is
     recorded in ``diag``).
 
@@ -492,8 +493,8 @@ def build_document(config: Config, content: Content, lang: str, stats: Statistic
     )
 
 
-def _editorial_parts(config: Config, content: Content, lang: str, codebook: Any, editorial: Any,
-                     cited: list[str]) -> dict[str, Any]:
+def _editorial_parts(config: Config, content: Content, lang: str, codebook: Codebook,
+                     editorial: Editorial, cited: list[str]) -> dict[str, Any]:
     """The reference list (works cited in notes, then the sources of the published figures), the
     acronyms the edition's text uses, the words never hyphenated and the names kept in the other
     language."""

@@ -18,12 +18,13 @@ def pages(built) -> dict[str, list[str]]:
     """Each edition's pages as text, lines joined and hyphenated words made whole again."""
     out = {}
     for lang in LANGS:
-        pdf = pdfium.PdfDocument(built.pdf(lang))
+        pdf = pdfium.PdfDocument(built.pdf(lang).read_bytes())
         texts = []
         for page in pdf:
             text = page.get_textpage().get_text_range().replace("\ufffe", "-")
             text = re.sub("\u2010\r?\n", "", text)  # the engine's hyphenation
             texts.append(" ".join(text.split()))
+        pdf.close()
         out[lang] = texts
     return out
 
@@ -31,7 +32,9 @@ def pages(built) -> dict[str, list[str]]:
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_layout_check_finds_nothing(built, inputs, lang):
     data = built.pdf(lang).read_bytes()
-    count = len(pdfium.PdfDocument(data))
+    pdf = pdfium.PdfDocument(data)
+    count = len(pdf)
+    pdf.close()
     report = check_layout(data, edition=lang, block=SCREEN_BLOCK, skip_pages=(0, count - 1),
                           protected=inputs.editorial.protected_words(lang))
     assert report.counts() == dict.fromkeys(report.KINDS, 0), \
@@ -43,13 +46,14 @@ def test_the_layout_check_finds_nothing(built, inputs, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_screen_edition_has_symmetric_margins(built, lang):
     """Left- and right-hand pages set their text at the same place (21 mm each side)."""
-    pdf = pdfium.PdfDocument(built.pdf(lang))
+    pdf = pdfium.PdfDocument(built.pdf(lang).read_bytes())
     lefts = {0: [], 1: []}
     for index in range(2, len(pdf) - 1):
         lines = _lines(pdf[index].get_textpage(), index)
         body = [ln for ln in lines if 70 < ln.bottom < 720 and ln.height < 13]
         if len(body) > 10:
             lefts[index % 2].append(min(ln.left for ln in body))
+    pdf.close()
     inner = 21 * 72 / 25.4
     for parity in (0, 1):
         assert lefts[parity] and abs(min(lefts[parity]) - inner) < 2.5, (parity, lefts[parity])
@@ -91,9 +95,11 @@ def test_the_back_cover(built, pages, lang, isbn):
     back = pages[lang][-1]
     assert f"ISBN {isbn}" in back and "cefr.io/es20" in back and "888, rue Saint-Jean" in back
     assert "9 782924 00" in back  # the human-readable line under the bars
-    pdf = pdfium.PdfDocument(built.pdf(lang))
+    pdf = pdfium.PdfDocument(built.pdf(lang).read_bytes())
     page = pdf[len(pdf) - 1]
     kinds = [obj.type for obj in page.get_objects()]
+    page.close()
+    pdf.close()
     assert pdfium.raw.FPDF_PAGEOBJ_IMAGE not in kinds  # vector bars, no picture
     assert kinds.count(pdfium.raw.FPDF_PAGEOBJ_PATH) >= 30
 
