@@ -58,6 +58,7 @@ class BuildResult:
     rendered: list[str] = field(default_factory=list)  # editions laid out by the engine
     reused: list[str] = field(default_factory=list)  # editions taken from the cache
     up_to_date: bool = False
+    engine: str = ""  # the font subsetter and system libraries (report.system.describe)
 
 
 @dataclass
@@ -108,7 +109,9 @@ def validate_inputs(options: BuildOptions, progress: Progress) -> _Inputs:
     from .config import load_config
     from .content import load_content
     from .data import load_survey
+    from .diagnostics import Diagnostics
     from .exhibits import compute_exhibits, load_definitions
+    from .glyphs import check_glyphs
     from .statistics import compute_statistics
     from .theme import load_theme
 
@@ -117,6 +120,8 @@ def validate_inputs(options: BuildOptions, progress: Progress) -> _Inputs:
     config = load_config(options.root, languages=languages, editions=options.editions,
                          theme=options.theme)
     theme = load_theme(config.paths, options.theme)
+    check_glyphs(config.paths, theme, diag := Diagnostics(), config.languages)
+    diag.raise_if_errors("the text holds characters that no font of the theme draws")
     progress("data", "validating the survey")
     survey = load_survey(config.paths.survey)
     progress("statistics", "weighting and estimating")
@@ -179,7 +184,7 @@ def lay_out(inputs: _Inputs, options: BuildOptions, lang: str, edition: str, htm
     rendered = render_pdf(html, base_url=config.paths.root, roots=roots,
                           edition="screen" if edition == "bilingual" else edition,
                           title=f"{lang} {edition}", epoch=epoch, strict=options.strict,
-                          page_size=config.page_size, cache=cache)
+                          page_size=config.page_size)
     cache.put("pdf", name, rendered.data)
     cache.put_json("pdf-meta", name, {"pages": rendered.pages,
                                       "warnings": list(rendered.warnings)})
@@ -337,6 +342,19 @@ def _text_size(inputs: _Inputs, lang: str) -> int:
         sum(len(page.body) for page in content.cases.get(lang, ()))
 
 
+def _engine_notes(options: BuildOptions) -> tuple[str, list[str]]:
+    """What the machine's libraries mean for the output: one line for ``--verbose``, and the one
+    warning of a machine without HarfBuzz-Subset (an error under ``--strict``)."""
+    from .diagnostics import Diagnostics
+    from .system import describe, subsetter_warning
+
+    diag = Diagnostics(strict=options.strict)
+    if (warning := subsetter_warning()) is not None:
+        diag.warn(warning)
+    diag.raise_if_errors()
+    return describe(), [str(w) for w in diag.warnings]
+
+
 # -- the build --------------------------------------------------------------------------------
 def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     """Build the report: the table of contents of the pipeline."""
@@ -358,6 +376,8 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
 
         raise_if_any(check_all(options, progress), "the inputs have problems")
         return result
+    result.engine, note = _engine_notes(options)
+    result.warnings += note
     pool = start_workers(options)
     try:
         with few_collections():

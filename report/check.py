@@ -130,8 +130,10 @@ def check_all(options: Any, progress: Progress = _quiet) -> list[ReportError]:
     from .config import Paths, load_config
     from .content import load_content
     from .data import load_codebook, load_survey
+    from .diagnostics import Diagnostics
     from .document import build_document
     from .exhibits import compute_exhibits, load_definitions
+    from .glyphs import check_glyphs
     from .statistics import compute_statistics
     from .templates import render_html
     from .theme import load_theme
@@ -152,6 +154,9 @@ def check_all(options: Any, progress: Progress = _quiet) -> list[ReportError]:
                      theme=options.theme)
     progress("theme", f"checking themes/{options.theme}")
     theme = attempt(load_theme, paths, options.theme)
+    if theme is not None:  # characters that no font of the theme draws
+        check_glyphs(paths, theme, glyph_diag := Diagnostics(), languages)
+        errors.extend(glyph_diag.errors)
 
     progress("data", "checking the survey")
     survey = attempt(load_survey, paths.survey)

@@ -146,6 +146,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     for warning in result.warnings:
         log.warning("%s", warning)
     if args.verbose:
+        if result.engine:
+            log.debug("engine: %s", result.engine)
         for stage, seconds in result.timings.items():
             log.debug("%s", timing_line(stage, seconds))
     if args.check:

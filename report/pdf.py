@@ -29,7 +29,6 @@ that WeasyPrint's PDF/X writer draws at random is replaced by one derived from t
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import functools
 import hashlib
@@ -49,16 +48,12 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import pydyf
 import weasyprint
-from fontTools import subset as _ft_subset
 from weasyprint.css import ColorProfile
-from weasyprint.images import RasterImage
-from weasyprint.pdf import fonts as _wp_fonts
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .cache import Cache
-from .cache import key as cache_key
 from .config import PAGE_SIZES
 from .errors import RenderError
+from .rasters import raster_problems
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
 VARIANTS = {"screen": "pdf/ua-1", "print": "pdf/x-4"}
@@ -162,6 +157,11 @@ class ProjectFetcher(URLFetcher):
         return None
 
 
+# WeasyPrint's notice, once per font of every edition, that a machine without HarfBuzz-Subset
+# subsets with fontTools: the build says it once instead (report.system.subsetter_warning).
+FONTTOOLS_NOTICE = "Using fontTools instead of HarfBuzz-Subset for font"
+
+
 class _Collector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -169,9 +169,7 @@ class _Collector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        # The machine's lack of HarfBuzz-Subset is not a problem of the document: fontTools subsets
-        # the fonts instead (and honours SOURCE_DATE_EPOCH, which keeps the output reproducible).
-        if "HarfBuzz-Subset" not in message:
+        if not message.startswith(FONTTOOLS_NOTICE):
             self.messages.append(message)
 
 
@@ -196,121 +194,56 @@ def page_css(page_size: str, edition: str) -> str:
     return "\n".join(rules) + "\n"
 
 
-@contextlib.contextmanager
-def _patched(owner: Any, name: str, value: Any) -> Any:
-    """Set ``owner.name`` to ``value`` for the body, and put the original back after, whatever
-    happens (what ``unittest.mock.patch.object`` does, without its 25 ms of imports in each
-    process)."""
-    original = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, original)
+_COMPRESSED = re.compile(rb"<</Filter /FlateDecode /Length (\d+)>>\nstream\n")
+_END_OF_STREAM = b"\nendstream"
 
 
-@contextlib.contextmanager
-def _drop_tables_before_subsetting() -> Any:
-    """Make fontTools drop the tables it is told to drop *before* it reads the font's layout.
+def compress_streams_once(document: Any, pdf: pydyf.PDF) -> None:
+    """Compress each stream of the PDF now, once, instead of twice while the file is written.
 
-    When the machine has no HarfBuzz-Subset, WeasyPrint subsets the embedded fonts with fontTools
-    and drops their ``GSUB`` and ``GPOS`` tables (the PDF needs only outlines). fontTools ≥ 4.60
-    opens every subsetting with ``_compact_layout_tables``, which decompiles ``GSUB``, ``GPOS`` and
-    ``GDEF`` in full, and only then deletes the dropped ones: for Inter's and Charis SIL's large
-    kerning tables that is 3 to 4 s of an edition's 5 s of writing, spent on data thrown away.
-
-    Deleting the dropped tables first, exactly as ``Subsetter._prune_pre_subset`` would (including
-    a legacy ``kern`` table hidden by ``GPOS``), gives byte-identical fonts (a test checks it).
-    The patch is in place only while one edition is written.
+    With a file identifier (the build asks for one: the hash of the file's content), pydyf turns
+    every object into bytes twice, once to write it and once to hash the file, and compresses
+    each stream (zlib, level 9) at each turn: a third of the time writing the file takes. Run last
+    in WeasyPrint's ``finisher`` hook, when no stream changes any more, this gives each stream its
+    compressed content, compressed by pydyf itself (a stream of the same items), with
+    ``/FlateDecode`` among its own entries: pydyf then has nothing left to compress. Only public
+    attributes of ``pydyf.Stream`` are used (``stream``, ``extra``, ``compress``, ``data``); the
+    file is byte-identical (tested), and a stream whose compressed form does not read as expected
+    is left to pydyf, so a later pydyf can change the bytes but never break the file.
     """
-    original = _ft_subset.Subsetter.subset
-
-    def subset(self: Any, font: Any) -> None:
-        drop = {tag.strip() for tag in self.options.drop_tables}
-        hidden_kern = "kern" in font and "GPOS" in font and not self.options.legacy_kern
-        for tag in list(font.keys()):
-            if tag.strip() in drop or (tag == "kern" and hidden_kern):
-                del font[tag]
-        original(self, font)
-
-    with _patched(_ft_subset.Subsetter, "subset", subset):
-        yield
-
-
-@contextlib.contextmanager
-def _serialise_streams_once() -> Any:
-    """Make pydyf serialise and compress each stream of the PDF once, not twice.
-
-    With a file identifier (which the build asks for: it is the hash of the file's content),
-    ``pydyf.PDF.write`` converts every object to bytes to write it, then again to hash the file,
-    and ``Stream.data`` rebuilds and compresses (zlib level 9) the stream at each call: half of
-    the 1.15 s of CPU that writing the French screen edition's file took. While ``write`` runs,
-    and only then (before it, WeasyPrint and the print edition's finishing still change the
-    streams), each stream's bytes are kept from their first use. Nothing changes a stream inside
-    ``write``, so the file is byte-identical (a test checks it); the patch is in place only while
-    one edition is written.
-    """
-    original_data, original_write = pydyf.Stream.data, pydyf.PDF.write
-    writing: dict[int, tuple[pydyf.Stream, bytes]] | None = None
-
-    def data(self: pydyf.Stream) -> bytes:
-        if writing is None:
-            return original_data.fget(self)
-        kept = writing.get(id(self))  # the stream is kept too: its id cannot be reused meanwhile
-        if kept is None:
-            kept = writing[id(self)] = (self, original_data.fget(self))
-        return kept[1]
-
-    def write(self: pydyf.PDF, *args: Any, **kwargs: Any) -> Any:
-        nonlocal writing
-        writing = {}
-        try:
-            return original_write(self, *args, **kwargs)
-        finally:
-            writing = None
-
-    with _patched(pydyf.Stream, "data", property(data)), \
-            _patched(pydyf.PDF, "write", write):
-        yield
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Stream) or not obj.compress or "Filter" in obj.extra:
+            continue
+        whole = pydyf.Stream(obj.stream, compress=True).data
+        header = _COMPRESSED.match(whole)
+        if header is None or not whole.endswith(_END_OF_STREAM):
+            continue
+        body = whole[header.end():-len(_END_OF_STREAM)]
+        if len(body) != int(header[1]):
+            continue
+        obj.stream = [body]
+        obj.extra["Filter"] = "/FlateDecode"
+        obj.compress = False
 
 
-@contextlib.contextmanager
-def _reuse_subset_fonts(cache: Cache) -> Any:
-    """Take each embedded font's subset from ``cache`` when the same font was subset to the same
-    glyphs before, and store the ones made now.
+def _finishers(*steps: Any) -> Any:
+    """One ``finisher`` for WeasyPrint that runs ``steps`` in order."""
 
-    Subsetting with fontTools is about a second of each edition's writing, and its result depends
-    only on the font file, the glyphs the edition uses, the hinting and notdef settings and the
-    date in ``SOURCE_DATE_EPOCH``, all of which are in the key (with the dependencies' versions).
-    A paragraph edited between two builds rarely brings a glyph the edition did not use already,
-    and an edition's print and screen versions use the same glyphs: both then reuse the subsets.
-    Only fontTools subsetting is cached (WeasyPrint prefers HarfBuzz-Subset when the machine has
-    it, and that is fast). The patch is in place only while one edition is written.
-    """
-    original = _wp_fonts.Font._fonttools_subset
+    def finish(document: Any, pdf: pydyf.PDF) -> None:
+        for step in steps:
+            step(document, pdf)
 
-    def subset(self: Any, to_unicode: dict[int, str], hinting: bool) -> None:
-        name = cache_key("font-subset", hashlib.sha256(self.file_content).hexdigest(),
-                         str(self.index), ",".join(map(str, sorted(to_unicode))), str(hinting),
-                         str(bool(self.missing)), os.environ.get("SOURCE_DATE_EPOCH", ""))
-        cached = cache.get("font-subsets", name)
-        if cached is not None:
-            self.file_content = cached
-            return
-        original(self, to_unicode, hinting)
-        cache.put("font-subsets", name, self.file_content)
-
-    with _patched(_wp_fonts.Font, "_fonttools_subset", subset):
-        yield
+    return finish
 
 
 def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: str,
                title: str, epoch: int, strict: bool = False,
-               page_size: str = "letter", cache: Cache | None = None) -> RenderedPDF:
+               page_size: str = "letter") -> RenderedPDF:
     """Lay out and write one edition. Under ``strict``, any engine warning fails the build.
 
-    ``cache``: where font subsets are reused from and kept (:func:`_reuse_subset_fonts`); without
-    it, every font is subset anew, as WeasyPrint alone would.
+    WeasyPrint runs as it is, without patches: it subsets the fonts with HarfBuzz-Subset where the
+    machine has it (see :mod:`report.system`), and the only change to its work is done through its
+    public ``finisher`` hook (:func:`compress_streams_once`, and the print edition's finishing).
     """
     fetcher = ProjectFetcher(roots)
     collector = _Collector()
@@ -333,16 +266,16 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
             stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles, **options)
         laid_out = time.perf_counter()
         _set_dates(document.metadata, epoch)
-        finisher = None
+        steps: list[Any] = []
         if edition == "print":
-            found = _raster_problems(document)
             seed = hashlib.sha256(f"{edition}\0{geometry}\0{html}".encode()).digest()
-            finisher = functools.partial(_finish_print, document_id=str(uuid.UUID(bytes=seed[:16])))
-        with _drop_tables_before_subsetting(), _serialise_streams_once(), (
-                _reuse_subset_fonts(cache) if cache is not None and cache.enabled
-                else contextlib.nullcontext()):
-            data = document.write_pdf(finisher=finisher, **options)
+            steps.append(functools.partial(_finish_print,
+                                           document_id=str(uuid.UUID(bytes=seed[:16]))))
+        steps.append(compress_streams_once)  # last: no stream changes after it
+        data = document.write_pdf(finisher=_finishers(*steps), **options)
         seconds = (laid_out - started, time.perf_counter() - laid_out)
+        if edition == "print":
+            found = raster_problems(data, fetcher.served, MIN_DPI)
     except RenderError:
         raise
     except Exception as exc:  # the engine's own failure, with its message
@@ -372,27 +305,6 @@ def _set_dates(metadata: Any, epoch: int) -> None:
     if not metadata.created:
         metadata.created = _dt.datetime.fromtimestamp(epoch, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     metadata.modified = metadata.modified or metadata.created
-
-
-def _raster_problems(document: Any) -> list[str]:
-    """Raster images of the print edition drawn at less than :data:`MIN_DPI` or not in CMYK/grey."""
-    problems = []
-    for number, page in enumerate(document.pages, 1):
-        stack = [page._page_box]  # the laid-out boxes: WeasyPrint has no public API for them
-        while stack:
-            box = stack.pop()
-            stack.extend(getattr(box, "children", ()))
-            image = getattr(box, "replacement", None)
-            if not isinstance(image, RasterImage) or not box.width or not box.height:
-                continue
-            dpi = min(image.width / box.width, image.height / box.height) * 96  # CSS px = 1/96 in
-            name = box.element.get("src", "?") if box.element is not None else "?"
-            if dpi < MIN_DPI:
-                problems.append(f"page {number}: raster image {name} prints at {dpi:.0f} dpi "
-                                f"(at least {MIN_DPI} needed)")
-            if image.mode not in ("1", "L", "LA", "CMYK"):
-                problems.append(f"page {number}: raster image {name} is {image.mode}, not CMYK")
-    return problems
 
 
 # -- print: boxes, colour and metadata of the PDF/X file --------------------------------------
