@@ -194,7 +194,7 @@ def page_css(page_size: str, edition: str) -> str:
     return "\n".join(rules) + "\n"
 
 
-_COMPRESSED = re.compile(rb"<</Filter /FlateDecode /Length (\d+)>>\nstream\n")
+_COMPRESSED = re.compile(rb"<</Filter ?/FlateDecode ?/Length (\d+)>>\nstream\n")
 _END_OF_STREAM = b"\nendstream"
 
 

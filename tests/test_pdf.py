@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pydyf
 import pypdfium2 as pdfium
 import pytest
 import yaml
@@ -26,14 +27,12 @@ from PIL import Image, ImageCms
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
-from report.cache import Cache
 from report.config import load_config
 from report.errors import RenderError
 from report.pdf import (
     _SRGB_TO_XYZ_D50,
     MARKS_MM,
     PRINT_BLEED_MM,
-    _drop_tables_before_subsetting,
     _xyz_to_lab,
     cmyk_profile,
     cmyk_to_lab,
@@ -500,122 +499,62 @@ def test_generated_profile_is_a_valid_cmyk_output_profile():
         assert [v / 255 for v in cmyk] == pytest.approx(expected, abs=0.05), name
 
 
-@pytest.mark.parametrize("font", ["inter/Inter-Regular.otf", "charis-sil/CharisSIL-Italic.ttf"])
-def test_dropping_layout_tables_first_gives_the_same_subset_font(font, monkeypatch):
-    """The engine stage's shortcut through fontTools (see report.pdf) changes no byte of the
-    embedded fonts, and is undone after use."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1500000000")  # as in the build: no clock in 'head'
-
-    data = (ROOT / "styles" / "fonts" / font).read_bytes()
-    gids = set(range(3, 160)) | {400, 401, 402}
-
-    def subset_with_weasyprint_options() -> tuple[bytes, set[str]]:
-        options = subset.Options(retain_gids=True, passthrough_tables=True,
-                                 ignore_missing_glyphs=True, hinting=False, desubroutinize=True,
-                                 notdef_outline=False)
-        options.drop_tables += ["GSUB", "GPOS", "SVG"]
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(gids=gids)
-        ttfont = TTFont(io.BytesIO(data))
-        loaded = set()
-        original = ttfont.__class__._readTable
-
-        def spy(self, tag):
-            loaded.add(tag)
-            return original(self, tag)
-
-        ttfont._readTable = spy.__get__(ttfont)
-        subsetter.subset(ttfont)
-        out = io.BytesIO()
-        ttfont.save(out)
-        return out.getvalue(), loaded
-
-    plain, _plain_loaded = subset_with_weasyprint_options()
-    original = subset.Subsetter.subset
-    with _drop_tables_before_subsetting():
-        assert subset.Subsetter.subset is not original
-        fast, fast_loaded = subset_with_weasyprint_options()
-    assert subset.Subsetter.subset is original
-    assert fast == plain
-    assert "GPOS" not in fast_loaded and "GSUB" not in fast_loaded
-    assert TTFont(io.BytesIO(fast)).keys() == TTFont(io.BytesIO(plain)).keys()
-
-
-def test_font_subsets_are_reused_from_the_cache(tmp_path, monkeypatch):
-    """A font subset to the same glyphs on the same date comes from the cache: the same PDF bytes
-    as without a cache, and no subsetting; new glyphs or another date subset again."""
-    import weasyprint.pdf.fonts
-    from fontTools import subset
-
-    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)  # as on a fresh machine
-    calls: list[str] = []
-    original = subset.Subsetter.subset
-
-    def counting(self, font):
-        calls.append(font["name"].getDebugName(4))
-        return original(self, font)
-
-    monkeypatch.setattr(subset.Subsetter, "subset", counting)
-    cache = Cache(tmp_path / "cache")
-
-    def render(html: str, cache: Cache | None, epoch: int = EPOCH) -> bytes:
-        return render_pdf(html, base_url=ROOT, roots=(ROOT,), edition="screen", title="t",
-                          epoch=epoch, strict=True, cache=cache).data
-
-    html = _small_html()
-    unpatched = weasyprint.pdf.fonts.Font._fonttools_subset
-    plain = render(html, None)
-    fonts = len(calls)
-    assert fonts >= 1
-    first = render(html, cache)
-    assert len(calls) == 2 * fonts
-    assert len([p for p in (tmp_path / "cache" / "font-subsets").rglob("*") if p.is_file()]) \
-        == fonts
-    again = render(html, cache)
-    assert len(calls) == 2 * fonts, "the second build subset a font again"
-    assert plain == first == again
-    assert weasyprint.pdf.fonts.Font._fonttools_subset is unpatched
-    render(html.replace("Un paragraphe", "Œuvre ŸZ: un paragraphe"), cache)
-    assert len(calls) == 2 * fonts + 1, "only the paragraph's face has new glyphs to subset"
-    render(html, cache, epoch=EPOCH + 86_400)
-    assert len(calls) == 3 * fonts + 1, "the date is written into each subset: a new date, anew"
-
-
 @pytest.mark.parametrize("edition", ["screen", "print"])
-def test_each_stream_is_serialised_once_and_the_file_is_the_same(edition, monkeypatch):
-    """Writing the file turns each stream into (compressed) bytes once instead of twice, and the
-    bytes of the PDF do not change; the patch is undone after use."""
-    import collections
-    import contextlib
-
-    import pydyf
+def test_each_stream_is_compressed_once_and_the_file_is_the_same(edition, monkeypatch):
+    """Writing the file compresses each of WeasyPrint's streams once instead of twice (pydyf
+    serialises every object twice with a file identifier), through the public finisher hook, and
+    the bytes of the PDF are the same as without it."""
+    import zlib
 
     import report.pdf as pdflib
 
-    serialised: collections.Counter[int] = collections.Counter()
-    original = pydyf.Stream.data
+    compressions: list[int] = []
+    real = zlib.compressobj
 
-    def counting(self):
-        serialised[id(self)] += 1
-        return original.fget(self)
+    def counting(*args, **kwargs):
+        compressions.append(1)
+        return real(*args, **kwargs)
 
-    counted = property(counting)
-    monkeypatch.setattr(pydyf.Stream, "data", counted)
+    monkeypatch.setattr(zlib, "compressobj", counting)
+    frozen: list[int] = []
+    compress_once = pdflib.compress_streams_once
+
+    def spying(document, pdf) -> None:
+        before = sum(1 for o in pdf.objects if isinstance(o, pydyf.Stream) and o.compress)
+        compress_once(document, pdf)
+        after = sum(1 for o in pdf.objects if isinstance(o, pydyf.Stream) and o.compress)
+        frozen.append(before - after)
 
     def render() -> bytes:
         return render_pdf(_small_html(), base_url=ROOT, roots=(ROOT,), edition=edition,
                           title="t", epoch=EPOCH, strict=True).data
 
+    monkeypatch.setattr(pdflib, "compress_streams_once", spying)
     once = render()
-    assert pydyf.Stream.data is counted
-    times_once = set(serialised.values())
-    serialised.clear()
-    monkeypatch.setattr(pdflib, "_serialise_streams_once", contextlib.nullcontext)
-    twice = render()
-    assert once == twice
-    assert times_once == {1}
-    # without it, all twice but the cross-reference stream, made after the identifier's hash
-    assert sorted(collections.Counter(serialised.values()).items())[-1] == (2, len(serialised) - 1)
+    with_it = len(compressions)
+    compressions.clear()
+    monkeypatch.setattr(pdflib, "compress_streams_once", lambda document, pdf: None)
+    without_it = render()
+    assert once == without_it
+    (streams,) = frozen
+    assert streams >= 5  # page contents, fonts, their maps, metadata…
+    assert len(compressions) - with_it == streams  # each of them one compression fewer
+    PdfReader(io.BytesIO(once)).pages[0].extract_text()  # and the file reads
+
+
+def test_a_stream_in_an_unexpected_form_is_left_to_pydyf():
+    """compress_streams_once changes nothing it cannot read back: a stream that already names a
+    filter, or is not to be compressed, is left as it is."""
+    from report.pdf import compress_streams_once
+
+    pdf = pydyf.PDF()
+    plain = pydyf.Stream([b"BT /F1 12 Tf ET"], compress=True)
+    filtered = pydyf.Stream([b"raw"], {"Filter": "/DCTDecode"}, compress=True)
+    kept = pydyf.Stream([b"q Q"], compress=False)
+    for stream in (plain, filtered, kept):
+        pdf.add_object(stream)
+    expected = pydyf.Stream([b"BT /F1 12 Tf ET"], compress=True).data
+    compress_streams_once(None, pdf)
+    assert plain.data == expected and plain.compress is False
+    assert filtered.compress is True and filtered.stream == [b"raw"]
+    assert kept.stream == [b"q Q"]
