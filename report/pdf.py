@@ -20,11 +20,19 @@ Editions:
 * ``print``: PDF/X-4. Trim size plus 3 mm bleed (the PDF's TrimBox and BleedBox), crop and
   registration marks in a slug beyond the bleed, every colour separated to DeviceCMYK (near-neutral
   text and rules on the black plate alone) with a CMYK output intent whose ICC profile is generated
-  here (:func:`cmyk_profile`), no link annotations, and a warning for any raster image under 300 dpi.
+  here (:func:`cmyk_profile`), no link annotations, and a warning for any raster image under 300 dpi
+  or in RGB (:func:`report.rasters.raster_problems`).
 
 Reproducibility: the dates come from the configuration (never the clock), fonts are subset with
 ``SOURCE_DATE_EPOCH`` set to it, the file identifier is a hash of the content, and the XMP document id
-that WeasyPrint's PDF/X writer draws at random is replaced by one derived from the input.
+that WeasyPrint's PDF/X writer draws at random is replaced by one derived from the input. The engine
+sees the project's and the theme's fonts only (:mod:`report.fontconfig`), and the fonts are subset
+by HarfBuzz-Subset where the machine has it (:mod:`report.system` says which, and it is part of
+every cache key).
+
+The engine runs unpatched: everything here goes through WeasyPrint's and pydyf's public interfaces
+(the fetcher, ``render``, ``write_pdf`` and its ``finisher`` hook, pydyf's objects), and the print
+edition's raster images are checked in the written file (:mod:`report.rasters`).
 """
 
 from __future__ import annotations

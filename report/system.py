@@ -22,7 +22,6 @@ importing WeasyPrint, so that a no-op rebuild stays fast (about 3 ms, once per p
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import zlib
 from importlib import metadata
@@ -57,10 +56,12 @@ def _load(names: tuple[str, ...]) -> ctypes.CDLL | None:
             return ctypes.CDLL(name)
         except OSError:
             continue
+    from ctypes.util import find_library  # runs ldconfig: only for a library not found above
+
     for name in names:
         if "." in name or "/" in name:
             continue
-        found = ctypes.util.find_library(name)
+        found = find_library(name)
         if found:
             try:
                 return ctypes.CDLL(found)
