@@ -77,21 +77,42 @@ def check_glyphs(paths: Paths, theme: Theme, diag: Diagnostics,
     """Record an error for each place where the text holds a character no font of the theme
     draws."""
     drawn = covered(theme)
+    outside = _outside(drawn)
     for path in text_files(paths, theme, languages):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # unreadable files are the loaders' to report
-        for error in _problems(path, text, drawn, paths.root, theme):
+        references = path.suffix == ".md" and _CHARACTER_REFERENCE.search(text) is not None
+        if not references and outside.search(text) is None:
+            continue  # the usual case: one scan of the file, in the regular expression engine
+        for error in _problems(path, text, drawn, paths.root, theme, references):
             diag.error(error)
 
 
-def _problems(path: Path, text: str, drawn: frozenset[int], root: Path,
-              theme: Theme) -> Iterator[ReportError]:
+def _outside(drawn: frozenset[int]) -> re.Pattern[str]:
+    """A pattern that finds any character that is neither drawn nor a control or format
+    character."""
+    points = sorted(drawn | {c for c in range(0x20)} | {0x7F} | set(range(0x80, 0xA0)))
+    ranges, start, previous = [], None, None
+    for point in points:
+        if start is None:
+            start = previous = point
+        elif point == previous + 1:
+            previous = point
+        else:
+            ranges.append((start, previous))
+            start = previous = point
+    if start is not None:
+        ranges.append((start, previous))
+    members = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                      for a, b in ranges)
+    return re.compile(f"[^{members}]") if members else re.compile(r"[\s\S]")
+
+
+def _problems(path: Path, text: str, drawn: frozenset[int], root: Path, theme: Theme,
+              references: bool) -> Iterator[ReportError]:
     visible = _without_comments(path, text)
-    references = path.suffix == ".md" and "&" in visible
-    if not references and all(ord(c) in drawn or _not_drawn(c) for c in set(visible)):
-        return  # the usual case: one pass over the file's distinct characters
     shown = _shown(path, root)
     kind = _error_class(path, theme)
     table = ""
