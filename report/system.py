@@ -25,8 +25,10 @@ import ctypes
 import functools
 import zlib
 from importlib import metadata
+from typing import TYPE_CHECKING
 
-from .diagnostics import ReportWarning
+if TYPE_CHECKING:
+    from .diagnostics import ReportWarning
 
 # The names WeasyPrint 70 tries for each library (weasyprint/text/ffi.py), in its order.
 _NAMES = {
@@ -154,6 +156,8 @@ def subsetter_warning(found: dict[str, str] | None = None) -> ReportWarning | No
     WeasyPrint then subsets with fontTools, slower, with other bytes, and on a path it has
     announced it will remove (it says so at import and once per font; the build says it once).
     """
+    from .diagnostics import ReportWarning
+
     found = libraries() if found is None else found
     if uses_harfbuzz_subset(found):
         return None
