@@ -36,8 +36,8 @@ from pathlib import Path
 
 DEPENDENCIES = (
     "weasyprint", "pydyf", "tinycss2", "vl-convert-python", "altair", "jinja2", "babel", "pandas",
-    "numpy", "weightipy", "frictionless", "markdown-it-py", "mdit-py-plugins", "nh3", "pyyaml",
-    "fonttools", "pillow", "pikepdf",
+    "numpy", "weightipy", "pydantic", "pydantic-core", "markdown-it-py", "mdit-py-plugins", "nh3",
+    "pyyaml", "fonttools", "pillow", "pikepdf",
 )
 INPUT_FOLDERS = ("data", "templates", "styles")
 PACKAGE = Path(__file__).resolve().parent

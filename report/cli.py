@@ -19,7 +19,8 @@ from pathlib import Path
 from . import LANGUAGES
 from .build import BuildOptions, BuildResult, build, exit_without_collecting
 from .cache import default_cache_dir
-from .errors import ReportError
+from .diagnostics import Diagnostics
+from .errors import ReportError, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("report")
@@ -38,11 +39,21 @@ def parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 success, 1 build error (the message names the file and line), "
         "2 usage error.",
     )
-    p.add_argument("--lang", choices=[*LANGUAGES, "all"], default="all",
-                   help="language to build (default: all)")
-    p.add_argument("--edition", choices=["screen", "print", "bilingual", "all"], default="screen",
+    p.add_argument("--lang", choices=[*LANGUAGES, "all"], default=None,
+                   help="language to build (default: all; personal reports: each enterprise's "
+                   "own, French when the survey does not say)")
+    p.add_argument("--edition", choices=["screen", "print", "bilingual", "all", "personal"],
+                   default="screen",
                    help="screen (tagged PDF/UA), print (PDF/X-4 with bleed and crop marks), "
-                   "bilingual (one screen PDF, French then English) or all (default: screen)")
+                   "bilingual (one screen PDF, French then English), all of these, or personal "
+                   "(one benchmark report per respondent, in personal/) (default: screen)")
+    p.add_argument("--respondents", metavar="ID,ID", default=None,
+                   help="personal edition: only these respondents")
+    p.add_argument("--limit", type=int, metavar="N", default=None,
+                   help="personal edition: only the first N respondents")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="personal edition: render on this Dask cluster (e.g. "
+                   "tcp://127.0.0.1:8786) instead of local processes")
     p.add_argument("--theme", default="default", metavar="NAME",
                    help="theme folder under themes/ (default: the house style)")
     p.add_argument("--new-theme", metavar="NAME",
@@ -51,7 +62,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder (default: dist/ in the project)")
     p.add_argument("--strict", action="store_true",
-                   help="fail on any WeasyPrint warning or unreadable resource")
+                   help="fail on any warning: the engine's, an unreadable resource, a layout "
+                   "problem")
+    p.add_argument("--release", action="store_true",
+                   help="fail on what must not be published: placeholders (ISBNs, logos), a "
+                   "missing back cover or address, and every editorial check")
     p.add_argument("--check", action="store_true",
                    help="validate every input and report every problem, without rendering PDFs")
     p.add_argument("--no-cache", action="store_true",
@@ -70,15 +85,26 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> BuildOptions:
-    languages = LANGUAGES if args.lang == "all" else (args.lang,)
+    languages = LANGUAGES if args.lang in (None, "all") else (args.lang,)
     editions = ("screen", "print", "bilingual") if args.edition == "all" else (args.edition,)
+    personal = None
+    if args.edition == "personal":
+        from .personal import PersonalOptions
+
+        personal = PersonalOptions(
+            lang=args.lang if args.lang in LANGUAGES else None, limit=args.limit,
+            respondents=tuple(i.strip() for i in (args.respondents or "").split(",") if i.strip()),
+            scheduler=args.scheduler)
     root = args.root.resolve()
     out = args.out if args.out is not None else root / "dist"
     return BuildOptions(root=root, out_dir=out.resolve(),
                         languages=languages, editions=editions, theme=args.theme,
-                        strict=args.strict, check_only=args.check,
                         cache_dir=None if args.no_cache else default_cache_dir(root),
-                        workers=max(1, args.workers))
+                        workers=max(1, args.workers), personal=personal)
+
+
+def _diagnostics(args: argparse.Namespace) -> Diagnostics:
+    return Diagnostics(strict=args.strict, check_only=args.check, release=args.release)
 
 
 def _summary(result: BuildResult, started: float) -> list[str]:
@@ -96,7 +122,11 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     """Run the command line; ``root`` is the project folder unless ``--root`` says otherwise."""
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.edition != "personal" and (args.respondents or args.limit is not None
+                                       or args.scheduler):
+        p.error("--respondents, --limit and --scheduler go with --edition personal")
     if argv is None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)  # the real command line, not a test calling main
         exit_without_collecting()
@@ -126,15 +156,18 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
-    logging.getLogger("weasyprint").setLevel(logging.ERROR if not args.verbose else logging.WARNING)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    # The engines' own loggers print nothing: what they say is recorded by the build's
+    # diagnostics (report.diagnostics), whatever the verbosity, and printed with its warnings.
+    for engine in ("weasyprint", "fontTools"):
+        logging.getLogger(engine).propagate = False
 
     def progress(stage: str, detail: str) -> None:
         log.info("%-13s %s", stage, detail)
 
     started = time.perf_counter()
+    diag = _diagnostics(args)
     try:
-        result = build(_options(args), progress)
+        result = build(_options(args), diag, progress)
     except ReportError as exc:
         if args.debug:
             raise
@@ -143,8 +176,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written, the previous outputs are intact", file=sys.stderr)
         return 130
-    for warning in result.warnings:
-        log.warning("%s", warning)
+    for line in summarise(diag.warnings):
+        log.warning("%s", line)
     if args.verbose:
         if result.engine:
             log.debug("engine: %s", result.engine)
@@ -157,7 +190,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
         log.info("up to date (%.2f s)", time.perf_counter() - started)
         return 0
     if result.reused:
-        log.info("reused from the cache: %s", ", ".join(result.reused))
+        log.info("reused from the cache: %s", ", ".join(result.reused) if len(result.reused) <= 8
+                 else f"{len(result.reused)} outputs")
     for line in _summary(result, started):
         log.info("%s", line)
     return 0

@@ -41,7 +41,6 @@ import datetime as _dt
 import functools
 import hashlib
 import io
-import logging
 import mimetypes
 import os
 import re
@@ -60,6 +59,7 @@ from weasyprint.css import ColorProfile
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .config import PAGE_SIZES
+from .diagnostics import Diagnostics
 from .errors import RenderError
 from .rasters import raster_problems
 
@@ -170,17 +170,6 @@ class ProjectFetcher(URLFetcher):
 FONTTOOLS_NOTICE = "Using fontTools instead of HarfBuzz-Subset for font"
 
 
-class _Collector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if not message.startswith(FONTTOOLS_NOTICE):
-            self.messages.append(message)
-
-
 def page_css(page_size: str, edition: str) -> str:
     """The page geometry, a stylesheet given to the engine beside the edition's own.
 
@@ -245,18 +234,23 @@ def _finishers(*steps: Any) -> Any:
 
 
 def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: str,
-               title: str, epoch: int, strict: bool = False,
-               page_size: str = "letter") -> RenderedPDF:
-    """Lay out and write one edition. Under ``strict``, any engine warning fails the build.
+               title: str, epoch: int, diag: Diagnostics | None = None,
+               page_size: str = "letter", font_config: Any = None) -> RenderedPDF:
+    """Lay out and write one edition.
+
+    What the engine logs, resources the fetcher refused and print problems go to ``diag`` (a
+    warning each; an engine error as an error; under ``--strict`` every warning is an error),
+    named by ``title``; they are also returned in :attr:`RenderedPDF.warnings`, for the cache.
+    ``font_config``: a WeasyPrint ``FontConfiguration`` kept by a process that renders many
+    documents with the same fonts (the personal reports), so that the fonts are read and
+    registered once (same bytes).
 
     WeasyPrint runs as it is, without patches: it subsets the fonts with HarfBuzz-Subset where the
     machine has it (see :mod:`report.system`), and the only change to its work is done through its
     public ``finisher`` hook (:func:`compress_streams_once`, and the print edition's finishing).
     """
+    diag = diag if diag is not None else Diagnostics()
     fetcher = ProjectFetcher(roots)
-    collector = _Collector()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(collector)
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     geometry = page_css(page_size, edition)
@@ -267,41 +261,38 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
     }
     found: list[str] = []
     try:
-        profiles = {"device-cmyk": _output_profile()} if edition == "print" else {}
-        started = time.perf_counter()
-        document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
-                                   url_fetcher=fetcher).render(
-            stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles, **options)
-        laid_out = time.perf_counter()
-        _set_dates(document.metadata, epoch)
-        steps: list[Any] = []
-        if edition == "print":
-            seed = hashlib.sha256(f"{edition}\0{geometry}\0{html}".encode()).digest()
-            steps.append(functools.partial(_finish_print,
-                                           document_id=str(uuid.UUID(bytes=seed[:16]))))
-        steps.append(compress_streams_once)  # last: no stream changes after it
-        data = document.write_pdf(finisher=_finishers(*steps), **options)
-        seconds = (laid_out - started, time.perf_counter() - laid_out)
-        if edition == "print":
-            found = raster_problems(data, fetcher.served, MIN_DPI)
+        with diag.engine_log("weasyprint", where=title, ignore=(FONTTOOLS_NOTICE,)) as messages:
+            profiles = {"device-cmyk": _output_profile()} if edition == "print" else {}
+            started = time.perf_counter()
+            document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
+                                       url_fetcher=fetcher).render(
+                stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles,
+                font_config=font_config, **options)
+            laid_out = time.perf_counter()
+            _set_dates(document.metadata, epoch)
+            steps: list[Any] = []
+            if edition == "print":
+                seed = hashlib.sha256(f"{edition}\0{geometry}\0{html}".encode()).digest()
+                steps.append(functools.partial(_finish_print,
+                                               document_id=str(uuid.UUID(bytes=seed[:16]))))
+            steps.append(compress_streams_once)  # last: no stream changes after it
+            data = document.write_pdf(finisher=_finishers(*steps), **options)
+            seconds = (laid_out - started, time.perf_counter() - laid_out)
+            if edition == "print":
+                found = raster_problems(data, fetcher.served, MIN_DPI)
     except RenderError:
         raise
     except Exception as exc:  # the engine's own failure, with its message
         raise RenderError(f"WeasyPrint failed on {title}: {exc}") from exc
     finally:
-        logger.removeHandler(collector)
         if previous is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
-    problems = tuple(dict.fromkeys(
-        [f"resource refused: {r}" for r in fetcher.refused] + collector.messages + found))
-    if strict and problems:
-        raise RenderError(
-            f"{title}: " + "; ".join(problems),
-            hint="fix the resource or the CSS, or build without --strict to see the PDF",
-        )
-    return RenderedPDF(data, len(document.pages), problems, seconds)
+    extra = list(dict.fromkeys([f"resource refused: {r}" for r in fetcher.refused] + found))
+    for problem in extra:
+        diag.warn(f"{title}: {problem}")
+    return RenderedPDF(data, len(document.pages), tuple(messages + extra), seconds)
 
 
 def _set_dates(metadata: Any, epoch: int) -> None:

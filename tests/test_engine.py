@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from report import fontconfig, system
-from report.build import BuildOptions, _engine_notes
+from report.build import BuildOptions, engine_notes
 from report.cache import versions
 from report.config import Paths, load_config
 from report.diagnostics import Diagnostics
@@ -74,12 +74,15 @@ def test_a_machine_without_harfbuzz_subset_is_told_once_with_a_hint(monkeypatch)
     assert system.subsetter_warning() is None  # this machine has it
 
     monkeypatch.setattr(system, "libraries", lambda: absent)
-    options = BuildOptions(root=ROOT, out_dir=ROOT / "dist")
-    line, warnings = _engine_notes(options)
-    assert len(warnings) == 1 and "libharfbuzz-subset0" in warnings[0]
+    diag = Diagnostics()
+    line = engine_notes(diag)
+    assert len(diag.warnings) == 1 and not diag.errors
+    assert "libharfbuzz-subset0" in str(diag.warnings[0])
     assert "fonts subset by fontTools" in line
+    strict = Diagnostics(strict=True)
+    engine_notes(strict)
     with pytest.raises(ReportError, match="HarfBuzz-Subset"):
-        _engine_notes(BuildOptions(root=ROOT, out_dir=ROOT / "dist", strict=True))
+        strict.raise_if_errors()
 
 
 def test_the_fonttools_path_still_works_and_its_notice_is_not_repeated(monkeypatch):
@@ -230,7 +233,7 @@ def test_a_character_no_font_draws_is_an_error_at_its_place(project):
     strings.write_text(text.replace("[en]\n", "[en]\n# a comment may say \U0001F600\n", 1),
                        encoding="utf-8")
     paths = Paths.under(project)
-    theme = load_theme(paths, "default")
+    theme = load_theme(paths, "default", Diagnostics())
     diag = Diagnostics()
     check_glyphs(paths, theme, diag)
     found = {(e.file, e.line, e.column): e for e in diag.errors}
@@ -254,7 +257,9 @@ def test_a_string_that_no_font_draws_names_its_key_and_fails_check_and_build(pro
     lines[key_line] = lines[key_line].replace(' = "', ' = "\u2603\u2654 ', 1)
     strings.write_text("\n".join(lines), encoding="utf-8")
     options = BuildOptions(root=project, out_dir=project / "dist", cache_dir=None)
-    errors = [e for e in check_all(options) if "no font of the theme" in str(e)]
+    checked = Diagnostics(check_only=True)
+    check_all(options, checked)
+    errors = [e for e in checked.errors if "no font of the theme" in str(e)]
     assert [(e.file, e.line) for e in errors] == [("data/strings.toml", key_line + 1)] * 2
     assert f"(in en.{key})" in errors[0].message
     assert errors[0].column == lines[key_line].index("\u2603") + 1
