@@ -27,7 +27,8 @@ from report.theme import load_theme
 
 ROOT = Path(__file__).resolve().parent.parent
 INTER = ROOT / "styles" / "fonts" / "inter"
-EPOCH = int(_dt.datetime.combine(load_config(ROOT).date, _dt.time(12), _dt.UTC).timestamp())
+EPOCH = int(_dt.datetime.combine(load_config(ROOT, Diagnostics()).date, _dt.time(12),
+                                   _dt.UTC).timestamp())
 
 
 # -- which subsetter, which libraries ------------------------------------------------------------
