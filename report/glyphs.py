@@ -93,18 +93,13 @@ def check_glyphs(paths: Paths, theme: Theme, diag: Diagnostics,
 def _outside(drawn: frozenset[int]) -> re.Pattern[str]:
     """A pattern that finds any character that is neither drawn nor a control or format
     character."""
-    points = sorted(drawn | {c for c in range(0x20)} | {0x7F} | set(range(0x80, 0xA0)))
-    ranges, start, previous = [], None, None
+    points = sorted(drawn | set(range(0x20)) | {0x7F} | set(range(0x80, 0xA0)))
+    ranges: list[tuple[int, int]] = []
     for point in points:
-        if start is None:
-            start = previous = point
-        elif point == previous + 1:
-            previous = point
+        if ranges and point == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], point)
         else:
-            ranges.append((start, previous))
-            start = previous = point
-    if start is not None:
-        ranges.append((start, previous))
+            ranges.append((point, point))
     members = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
                       for a, b in ranges)
     return re.compile(f"[^{members}]") if members else re.compile(r"[\s\S]")
