@@ -76,11 +76,34 @@ def compare_verdict(difference: Any) -> str:
 # --------------------------------------------------------------------------- lexicon
 
 
-def _fold(text: str) -> str:
-    """Lower case, no accents, straight apostrophes, one space for any run of white space."""
-    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u02bc", "'"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[\s\u00a0\u202f]+", " ", text.lower())
+def _fold(text: str) -> tuple[str, list[int]]:
+    """The text as the lexicon reads it: lower case, no accents, straight apostrophes, one space
+    for any run of white space (no-break spaces and line breaks included), without Markdown
+    emphasis marks and footnote calls; and, for each of its characters, its index in ``text``."""
+    out: list[str] = []
+    origin: list[int] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if text.startswith("[^", i) and "]" in text[i:]:
+            i = text.index("]", i) + 1
+            continue
+        if ch == "*" or (ch == "_" and not (text[i - 1:i].isalnum() and text[i + 1:i + 2].isalnum())):
+            i += 1
+            continue
+        if ch.isspace():
+            if not out or out[-1] != " ":
+                out.append(" ")
+                origin.append(i)
+            i += 1
+            continue
+        for part in unicodedata.normalize("NFKD", "'" if ch in "\u2019\u02bc" else ch):
+            if not unicodedata.combining(part):
+                for lower in part.lower():
+                    out.append(lower)
+                    origin.append(i)
+        i += 1
+    return "".join(out), origin
 
 
 _FR_FRACTION = {"moitie": 1 / 2, "tiers": 1 / 3, "quart": 1 / 4, "deux tiers": 2 / 3,
@@ -112,7 +135,7 @@ _EN_POP = (r"(?:of )?(?:the |all |these |those )?(?:[\w-]+ ){0,2}?(?:enterprises
 @dataclass(frozen=True)
 class Claim:
     kind: str  # threshold | comparison
-    text: str  # the phrase as found (folded)
+    text: str  # the phrase as written
     direction: str  # threshold: more | less | about; comparison: higher | lower | same | most
     value: float = 0.0  # threshold
     population: bool = False  # a threshold put on the survey's population («des entreprises»)
@@ -222,8 +245,11 @@ def find_claims(sentence: str, lang: str) -> list[Claim]:
     if lang not in _PATTERNS:
         _PATTERNS[lang] = (_threshold_patterns(lang), _comparison_patterns(lang))
     thresholds, comparisons = _PATTERNS[lang]
-    text = _fold(sentence)
-    text = re.sub(r"\*+|(?<!\w)_+|_+(?!\w)|\[\^[^\]]*\]", "", text)  # emphasis, footnote calls
+    text, origin = _fold(sentence)
+
+    def written(match: re.Match[str]) -> str:  # the phrase as the author wrote it
+        return " ".join(sentence[origin[match.start()]:origin[match.end() - 1] + 1].split())
+
     claims: list[Claim] = []
     taken: list[tuple[int, int]] = []
     population = re.compile(_FR_POP if lang == "fr" else _EN_POP)
@@ -238,13 +264,13 @@ def find_claims(sentence: str, lang: str) -> list[Claim]:
             after = text[match.end():match.end() + 60]
             on_population = bool(population.match(after.lstrip())) or bool(
                 population.search(match.group(0)))
-            claims.append(Claim("threshold", match.group(0), direction, value, on_population))
+            claims.append(Claim("threshold", written(match), direction, value, on_population))
     for pattern, direction in comparisons:
         for match in pattern.finditer(text):
             if any(a < match.end() and match.start() < b for a, b in taken):
                 continue
             taken.append(match.span())
-            claims.append(Claim("comparison", match.group(0), direction))
+            claims.append(Claim("comparison", written(match), direction))
     return claims
 
 

@@ -79,6 +79,7 @@ class Cell:
     ci: str = ""  # the 95 % interval in percent, «66–75» ("" when suppressed)
     source: str | None = None  # the published 2017 source of this value; None: illustrative
     p_adjusted: float | None = None  # the test against the complement, adjusted in the exhibit
+    p_value: float | None = None  # the same test, unadjusted (None: not tested)
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ def cell(estimate: Any, fmt: Formatter, significance: str | bool | None = True,
     direction = estimate.significance if significance is True else significance
     marker = MARKERS.get(str(direction or ""), "")
     return Cell(estimate.p, text, marker, estimate.flag, estimate.n, interval_text(estimate, fmt),
-                source, p_adjusted)
+                source, p_adjusted, None if p_adjusted is None else estimate.p_value)
 
 
 def adjusted_tests(grid: list[list[Any]], codebook: Any, method: str | None = None

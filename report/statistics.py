@@ -26,8 +26,9 @@ Methods (stated in the methodology appendix):
   is ``n``). Multiple-response options are proportions of respondents (they may sum over 100 %).
 - Variance: Taylor linearisation with the raking residuals and the finite population correction
   (:mod:`report.variance`, as R's survey package does for a raked design). ``se`` is its square
-  root, ``cv`` = se/p, ``deff`` its ratio to the variance of a simple random sample without
-  replacement of the same size (n_g: (1 − n/N)·p(1 − p)/(n_g − 1)).
+  root, ``cv`` = se/p, ``deff`` its ratio to the variance of a simple random sample of the same
+  size drawn without replacement from the domain: (1 − n_d/N̂_d)·p(1 − p)/(n_d − 1), N̂_d = Σ_d w
+  (as R's ``svymean(deff = TRUE)``).
 - Intervals at 95 %: logit, expit(logit p ± z·se/(p(1 − p))) (R's ``svyciprop(method = "logit")``
   with the normal quantile). Where p is 0 or 1 the design variance is zero and the logit undefined:
   Wilson's score interval on the domain's Kish effective size with the FPC instead. Never Wald.
@@ -496,7 +497,11 @@ class Statistics:
         se = math.sqrt(variance)
         cv = se / p if p > 0 else None
         fpc = 1.0 - lin.sampling_fraction
-        srs = fpc * p * (1 - p) / (n - 1) if n > 1 else 0.0
+        # the variance of a simple random sample of n respondents drawn without replacement from
+        # the domain's (estimated) population, as R's svymean(deff = TRUE) takes it
+        domain_total = float(w[sel].sum())
+        srs = (1 - n / domain_total) * p * (1 - p) / (n - 1) if n > 1 and domain_total > n \
+            else 0.0
         deff = variance / srs if srs > 0 else None
         flag = flag_for(n, cv)
         if flag == "suppressed":
