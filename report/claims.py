@@ -363,6 +363,8 @@ def check_claims(body: str, *, file: Path, first_line: int, lang: str, stats: An
     """
     from .markdown import parse_shortcode
 
+    if not len(stats.weights):  # no respondents (``--check`` with invalid survey rows): nothing
+        return  # to judge the claims against; the survey's own problems are reported
     units = _units(body, first_line, md)
 
     def estimates(sentence: Sentence) -> list[Any]:

@@ -271,6 +271,9 @@ class _Resolver:
         design = self.stats.design
         mean = design.weight_mean
 
+        def effects() -> list[float]:  # Kish's alone for statistics without respondents
+            return self.stats.design_effects() or [design.deff]
+
         def trimming() -> str:
             low = self.fmt.number((design.untrimmed_min or design.weight_min) / mean, 2)
             high = self.fmt.number((design.untrimmed_max or design.weight_max) / mean, 2)
@@ -295,9 +298,9 @@ class _Resolver:
             "trim_low": lambda: self.fmt.number(design.trim[0], 1),
             "trim_high": lambda: self.fmt.number(design.trim[1]),
             "trimming": trimming,
-            "deff_min": lambda: self.fmt.number(min(self.stats.design_effects()), 2),
-            "deff_median": lambda: self.fmt.number(median(self.stats.design_effects()), 2),
-            "deff_max": lambda: self.fmt.number(max(self.stats.design_effects()), 2),
+            "deff_min": lambda: self.fmt.number(min(effects()), 2),
+            "deff_median": lambda: self.fmt.number(median(effects()), 2),
+            "deff_max": lambda: self.fmt.number(max(effects()), 2),
             "cv_caution": lambda: self.fmt.percent(CV_CAUTION, 1),
             "cv_suppress": lambda: self.fmt.percent(CV_SUPPRESS, 1),
             "n_caution": lambda: self.fmt.number(CAUTION_N),

@@ -437,6 +437,11 @@ def _margins_exhibit(defn: ExhibitDef, stats: Any, lang: str, strings: Strings) 
     fmt = Formatter(lang)
     cb = stats.codebook
     margins = stats.design.margins
+    if not margins and not len(stats.weights):  # no respondents (``--check`` stand-in): the
+        from .statistics import MarginRow  # codebook's groups, to check names and templates
+
+        margins = tuple(MarginRow(var, code, 0, 0.0, 0.0, 0.0) for var in defn.variables
+                        if var in cb.variables for code in cb.levels(var))
     known = {row.variable for row in margins}
     missing = [v for v in defn.variables if v not in known]
     if missing:
@@ -449,7 +454,8 @@ def _margins_exhibit(defn: ExhibitDef, stats: Any, lang: str, strings: Strings) 
     row_groups: list[tuple[str, int]] = []
     for var in defn.variables:
         mine = [row for row in margins if row.variable == var]
-        row_groups.append((cb.label(var, lang), len(mine)))
+        heading = cb.dimension_label(var, lang) if var in cb.dimensions else cb.label(var, lang)
+        row_groups.append((heading, len(mine)))
         for row in mine:
             rows.append(cb.level_label(var, row.code, lang))
             cells.append((

@@ -446,6 +446,8 @@ class Statistics:
         level = first.level
         if other is not None:
             second = self.stat(other, level=other_level, by=by, group=group)
+            if not len(self.weights):  # names checked, no respondents (``--check`` stand-in)
+                return Difference("paired", first, second, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, None)
             key = ("compare", variable, level, other, second.level, by, group)
             return self._cached(key, lambda: self._difference(
                 "paired", first, second, (variable, level, self._domain(variable, by, group)),
@@ -453,6 +455,10 @@ class Statistics:
         if by is None or group is None:
             raise ContentError("vs= needs by= and group=", value=vs,
                                hint="compare(a, by=size, group=lt5, vs=rest)")
+        if vs != "rest":
+            self._group(by, vs)
+        if not len(self.weights):  # names checked, no respondents (``--check`` stand-in)
+            return Difference("groups", first, None, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, None)
         if vs == "rest":
             domain = self._base(variable) & self._answered(by) & ~(self._codes(by) == group)
             key = ("compare", variable, level, by, group, "rest")

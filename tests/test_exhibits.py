@@ -161,9 +161,10 @@ def test_every_shown_estimate_carries_its_interval(inputs, exhibits):
 
 def test_weighting_table(exhibits):
     data = exhibits["en"]["tab-weighting"]
-    assert [label for label, _n in data.row_groups] == ["Legal form", "Size", "Region"]
+    headings = ["Legal form", "Size (number of employees)", "Region"]
+    assert [label for label, _n in data.row_groups] == headings
     assert sum(n for _label, n in data.row_groups) == len(data.row_labels) == 11
-    assert data.group_starts == {0: "Legal form", 2: "Size", 6: "Region"}
+    assert data.group_starts == dict(zip((0, 2, 6), headings, strict=True))
     ouest = data.cells[data.row_labels.index("Western Québec")]
     assert [c.text for c in ouest] == ["26", "6.5%", "12.0%", "12.0%"]
 
