@@ -454,7 +454,8 @@ def _margins_exhibit(defn: ExhibitDef, stats: Any, lang: str, strings: Strings) 
     row_groups: list[tuple[str, int]] = []
     for var in defn.variables:
         mine = [row for row in margins if row.variable == var]
-        heading = cb.dimension_label(var, lang) if var in cb.dimensions else cb.label(var, lang)
+        heading = typography(cb.dimension_label(var, lang), lang) if var in cb.dimensions \
+            else cb.label(var, lang)
         row_groups.append((heading, len(mine)))
         for row in mine:
             rows.append(cb.level_label(var, row.code, lang))
