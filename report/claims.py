@@ -76,33 +76,55 @@ def compare_verdict(difference: Any) -> str:
 # --------------------------------------------------------------------------- lexicon
 
 
+_FOLDED: dict[str, str] = {}
+
+
+def _fold_char(ch: str) -> str:
+    """One character as the lexicon reads it (cached: the same few hundred characters recur)."""
+    folded = _FOLDED.get(ch)
+    if folded is None:
+        if ch.isspace():
+            folded = " "
+        elif ch == "*":
+            folded = ""
+        else:
+            base = "'" if ch in "\u2019\u02bc" else ch
+            folded = "".join(part for part in unicodedata.normalize("NFKD", base)
+                             if not unicodedata.combining(part)).lower()
+        _FOLDED[ch] = folded
+    return folded
+
+
+_FOOTNOTE_CALL = re.compile(r"\[\^[^\]]*\]")
+_EMPHASIS = re.compile(r"(?<![^\W_])_+|_+(?![^\W_])")  # _ not between two letters or digits
+_SPACES = re.compile(r" {2,}")
+
+
+def _fold_fast(text: str) -> str:
+    """What :func:`_fold` gives, without the index (str.translate: most sentences claim nothing)."""
+    text = _EMPHASIS.sub("", _FOOTNOTE_CALL.sub("", text))
+    table = {ord(ch): _fold_char(ch) for ch in set(text)}
+    return _SPACES.sub(" ", text.translate(table))
+
+
 def _fold(text: str) -> tuple[str, list[int]]:
     """The text as the lexicon reads it: lower case, no accents, straight apostrophes, one space
     for any run of white space (no-break spaces and line breaks included), without Markdown
     emphasis marks and footnote calls; and, for each of its characters, its index in ``text``."""
     out: list[str] = []
     origin: list[int] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if text.startswith("[^", i) and "]" in text[i:]:
-            i = text.index("]", i) + 1
+    skip = {i for m in _FOOTNOTE_CALL.finditer(text) for i in range(m.start(), m.end())}
+    text_kept = _FOOTNOTE_CALL.sub(lambda m: "\0" * len(m.group(0)), text)
+    skip |= {i for m in _EMPHASIS.finditer(text_kept) for i in range(m.start(), m.end())}
+    for i, ch in enumerate(text):
+        if i in skip:
             continue
-        if ch == "*" or (ch == "_" and not (text[i - 1:i].isalnum() and text[i + 1:i + 2].isalnum())):
-            i += 1
+        folded = _fold_char(ch)
+        if folded == " " and out and out[-1] == " ":
             continue
-        if ch.isspace():
-            if not out or out[-1] != " ":
-                out.append(" ")
-                origin.append(i)
-            i += 1
-            continue
-        for part in unicodedata.normalize("NFKD", "'" if ch in "\u2019\u02bc" else ch):
-            if not unicodedata.combining(part):
-                for lower in part.lower():
-                    out.append(lower)
-                    origin.append(i)
-        i += 1
+        for part in folded:
+            out.append(part)
+            origin.append(i)
     return "".join(out), origin
 
 
@@ -245,9 +267,15 @@ def find_claims(sentence: str, lang: str) -> list[Claim]:
     if lang not in _PATTERNS:
         _PATTERNS[lang] = (_threshold_patterns(lang), _comparison_patterns(lang))
     thresholds, comparisons = _PATTERNS[lang]
-    text, origin = _fold(sentence)
+    text = _fold_fast(sentence)
+    mapped: list[tuple[str, list[int]]] = []
 
     def written(match: re.Match[str]) -> str:  # the phrase as the author wrote it
+        if not mapped:
+            mapped.append(_fold(sentence))
+        folded, origin = mapped[0]
+        if folded != text:  # cannot happen; the folded phrase then
+            return match.group(0)
         return " ".join(sentence[origin[match.start()]:origin[match.end() - 1] + 1].split())
 
     claims: list[Claim] = []
@@ -355,6 +383,14 @@ def _sentences(content: str, line: int) -> list[Sentence]:
 # --------------------------------------------------------------------------- checking
 
 
+# A page is read only when it quotes a statistic or names a share that could be put on the
+# survey's population (the population rule's phrases need one of these words).
+_MAY_CLAIM = re.compile(r"\{\{\s*stat\b|moiti|majorit|minorit|plupart|tiers|quart|sur\s+(?:deux|"
+                        r"trois|quatre|cinq|dix)|presque|quasi|%|half|third|quarter|majority|"
+                        r"minority|\bmost\b|\bnearly\b|\balmost\b|\bvirtually\b|"
+                        r"\bin\s+(?:two|three|four|five|ten)\b|out of", re.IGNORECASE)
+
+
 def check_claims(body: str, *, file: Path, first_line: int, lang: str, stats: Any, md: Any,
                  diag: Diagnostics) -> None:
     """Record on ``diag`` every unsupported claim of one page, located (module docstring).
@@ -365,6 +401,8 @@ def check_claims(body: str, *, file: Path, first_line: int, lang: str, stats: An
 
     if not len(stats.weights):  # no respondents (``--check`` with invalid survey rows): nothing
         return  # to judge the claims against; the survey's own problems are reported
+    if not _MAY_CLAIM.search(body):  # no statistic and no share of the population: nothing to
+        return  # judge (most case studies), and no need to parse the page again
     units = _units(body, first_line, md)
 
     def estimates(sentence: Sentence) -> list[Any]:
