@@ -399,8 +399,6 @@ def check_claims(body: str, *, file: Path, first_line: int, lang: str, stats: An
     """
     from .markdown import parse_shortcode
 
-    if not len(stats.weights):  # no respondents (``--check`` with invalid survey rows): nothing
-        return  # to judge the claims against; the survey's own problems are reported
     if not _MAY_CLAIM.search(body):  # no statistic and no share of the population: nothing to
         return  # judge (most case studies), and no need to parse the page again
     units = _units(body, first_line, md)

@@ -10,6 +10,8 @@ references pointing at their targets), Markdown rendered and sanitised. The temp
 Checks, all reported at once: unknown shortcodes, statistics, facts or exhibit ids (with the closest
 valid name); an exhibit placed twice, defined but never placed, or placed but never referred to;
 a sentence that asserts a difference or a threshold the data do not support (:mod:`report.claims`).
+When the survey's responses are invalid (``--check``), the statistics are None and every name the
+content uses is still checked against the codebook and the exhibit definitions.
 
 The statistical shortcodes print what the statistics stage computed and choose their words from
 its tests: ``{{stat}}`` (a percentage, «7 sur 10», an interval, a margin of error in points, a
@@ -24,20 +26,30 @@ from __future__ import annotations
 import difflib
 import html
 import string
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .charts import Chart
 from .claims import check_claims
 from .config import Config
 from .content import Content, Page
 from .diagnostics import Diagnostics
-from .errors import ContentError, ReportError, raise_if_any
+from .errors import ContentError, ReportError
 from .exhibits import ExhibitData
+
+if TYPE_CHECKING:
+    from .codebook import Codebook
+    from .statistics import Statistics
 from .i18n import Formatter, Strings, typography
 from .markdown import SHORTCODE, MarkdownRenderer, Shortcode
 
 INLINE_CODES = ("stat", "ref", "fact", "design", "share", "compare", "flags")
+DESIGN_KEYS = ("n", "N", "moe", "deff", "n_eff", "sampling_fraction", "confidence", "alpha",
+               "weight_min", "weight_max", "weight_mean", "weight_min_ratio", "weight_max_ratio",
+               "trim_low", "trim_high", "trimming", "deff_min", "deff_median", "deff_max",
+               "cv_caution", "cv_suppress", "n_caution", "n_suppress")
 
 
 @dataclass
@@ -88,21 +100,26 @@ def _letters(index: int) -> str:
 class _Resolver:
     """Resolves one language's shortcodes; collects errors instead of stopping at the first."""
 
-    def __init__(self, lang: str, config: Config, stats: Any, exhibits: dict[str, ExhibitData],
+    def __init__(self, lang: str, config: Config, stats: Statistics | None, codebook: Codebook,
+                 exhibits: dict[str, ExhibitData], defined: Collection[str],
                  charts: dict[str, Chart], targets: dict[str, tuple[str, str]],
-                 numbering: dict[str, tuple[str, str]], homes: dict[str, str]) -> None:
+                 numbering: dict[str, tuple[str, str]], homes: dict[str, str],
+                 diag: Diagnostics) -> None:
         self.lang = lang
         self.config = config
-        self.stats = stats
+        self.stats = stats  # None: the survey's data are invalid; names are checked, not valued
+        self.codebook = codebook
         self.exhibits = exhibits
+        self.defined = defined  # the ids of every figure and table definition
         self.charts = charts
         self.targets = targets  # id → (kind, label text) for sections
         self.numbering = numbering  # exhibit id → (family, number)
         self.fmt = Formatter(lang)
         self.strings = config.strings[lang]
-        self.errors: list[ReportError] = []
+        self.diag = diag
         self.placed: dict[str, ExhibitPlacement] = {}
         self.referenced: set[str] = set()
+        self.named: set[str] = set()  # exhibits placed whose data are not computed
         self.homes = homes  # exhibit id → id of the content page that places it
         self.page = ""  # id of the content page being resolved
 
@@ -122,7 +139,7 @@ class _Resolver:
                 detail = f"{exc.message} {exc.value!r}" if exc.value is not None else exc.message
                 exc = ContentError(detail, file=code.file, line=code.line, value=code.text,
                                    hint=exc.hint)
-            self.errors.append(exc)
+            self.diag.error(exc)
             return html.escape(code.text)
 
     def _options(self, code: Shortcode, allowed: set[str], args: int | tuple[int, int],
@@ -139,12 +156,17 @@ class _Resolver:
 
     def _variable(self, name: str, level: str | None) -> tuple[str, str | None]:
         """``barriers__cost`` names option ``cost`` of the multiple-response ``barriers``."""
-        if "__" in name and name not in self.stats.codebook.variables:
+        if "__" in name and name not in self.codebook.variables:
             return tuple(name.split("__", 1))  # type: ignore[return-value]
         return name, level
 
     def _estimate(self, code: Shortcode) -> Any:
+        """The estimate a shortcode names; None when the survey's data are invalid (the names
+        are then checked against the codebook only)."""
         var, level = self._variable(code.args[0], code.options.get("level"))
+        if self.stats is None:
+            self.codebook.query(var, level, code.options.get("by"), code.options.get("group"))
+            return None
         return self.stats.stat(var, level=level, by=code.options.get("by"),
                                group=code.options.get("group"))
 
@@ -163,18 +185,24 @@ class _Resolver:
 
     def _code_stat(self, code: Shortcode) -> str:
         self._options(code, {"level", "by", "group", "fmt"}, 1, "{{stat social_networks}}")
-        estimate = self._estimate(code)
         fmt = code.options.get("fmt", "pct")
+        if fmt not in ("pct", "outof10", "n", "ci", "moe"):
+            raise code.error(f"unknown format {fmt!r}", hint="use pct, outof10, n, ci or moe")
+        estimate = self._estimate(code)
+        if estimate is None:  # the names only (see the module's docstring)
+            return html.escape(code.text)
         if fmt == "n":
             return html.escape(self.fmt.number(estimate.n))
         if estimate.flag == "suppressed" or estimate.p is None:
-            raise code.error("this estimate is suppressed (base under 10) and cannot be quoted")
+            raise code.error("this estimate is suppressed (F: a coefficient of variation above "
+                             "33.3 % or a base under 10) and cannot be quoted")
         caution = "\u00a0E" if estimate.flag == "caution" else ""
         if fmt == "pct":
             text = self.fmt.percent(estimate.p) + caution
         elif fmt == "outof10":
             text = self.fmt.out_of_ten(estimate.p)
         elif fmt == "ci":
+            assert estimate.ci_low is not None and estimate.ci_high is not None  # not suppressed
             low, high = self.fmt.percent(estimate.ci_low), self.fmt.percent(estimate.ci_high)
             text = f"{low} à {high}" if self.lang == "fr" else f"{low} to {high}"
         elif fmt == "moe":
@@ -195,6 +223,8 @@ class _Resolver:
         if of not in FRACTIONS:
             raise code.error(f"unknown fraction {of!r}", hint=f"use of={', '.join(FRACTIONS)}")
         estimate = self._estimate(code)
+        if estimate is None:  # the names only
+            return html.escape(code.text)
         if estimate.p is None:
             raise code.error("this estimate is suppressed (F) and cannot be described")
         verdict = share_verdict(estimate, FRACTIONS[of])
@@ -217,6 +247,14 @@ class _Resolver:
         other = other_level = None
         if len(code.args) == 2:
             other, other_level = self._variable(code.args[1], code.options.get("other_level"))
+        if self.stats is None:  # the names only
+            by, group, vs = (code.options.get(k) for k in ("by", "group", "vs"))
+            self.codebook.query(var, level, by, group)
+            if other is not None:
+                self.codebook.query(other, other_level, by, group)
+            elif vs != "rest":
+                self.codebook.check_group(by, vs)
+            return html.escape(code.text)
         difference = self.stats.compare(var, other, level=level, other_level=other_level,
                                         by=code.options.get("by"),
                                         group=code.options.get("group"),
@@ -233,10 +271,12 @@ class _Resolver:
 
         self._options(code, set(), 1, "{{flags tab-equipment-by-size}}")
         key = code.args[0]
-        if key not in self.exhibits:
-            close = difflib.get_close_matches(key, list(self.exhibits), 1)
+        if key not in self.defined:
+            close = difflib.get_close_matches(key, list(self.defined), 1)
             raise code.error("unknown figure or table id",
                              hint=f"did you mean {close[0]!r}?" if close else None)
+        if key not in self.exhibits:  # not computed: the names only
+            return html.escape(code.text)
         flags = {c.flag for row in self.exhibits[key].cells for c in row}
         limits = {"cv_low": self.fmt.percent(CV_CAUTION, 1),
                   "cv_high": self.fmt.percent(CV_SUPPRESS, 1),
@@ -268,11 +308,16 @@ class _Resolver:
         from .statistics import CAUTION_N, CV_CAUTION, CV_SUPPRESS, SUPPRESS_N
 
         key = code.args[0] if code.args else ""
-        design = self.stats.design
+        if self.stats is None:  # the names only (see the module's docstring)
+            if key not in DESIGN_KEYS:
+                raise code.error("unknown design figure", hint=f"use {', '.join(DESIGN_KEYS)}")
+            return html.escape(code.text)
+        stats = self.stats
+        design = stats.design
         mean = design.weight_mean
 
-        def effects() -> list[float]:  # Kish's alone for statistics without respondents
-            return self.stats.design_effects() or [design.deff]
+        def effects() -> list[float]:
+            return stats.design_effects()
 
         def trimming() -> str:
             low = self.fmt.number((design.untrimmed_min or design.weight_min) / mean, 2)
@@ -333,16 +378,19 @@ class _Resolver:
     # -- blocks -----------------------------------------------------------------------------
     def block(self, code: Shortcode) -> str:
         key = code.args[0] if code.args else ""
-        if key not in self.exhibits or self.numbering.get(key, ("",))[0] != code.name:
-            pool = [k for k, (f, _n) in self.numbering.items() if f == code.name]
-            close = difflib.get_close_matches(key, pool, 1)
-            self.errors.append(code.error(f"unknown {code.name} id",
-                                          hint=f"did you mean {close[0]!r}?" if close else
-                                          f"define it in data/{code.name}s.yaml"))
+        if key not in self.defined or self.numbering.get(key, ("",))[0] != code.name:
+            pool = [k for k in self.defined if self.numbering.get(k, ("",))[0] == code.name]
+            close = [c for c in difflib.get_close_matches(key, pool, 2) if c != key]
+            self.diag.error(code.error(f"unknown {code.name} id",
+                                       hint=f"did you mean {close[0]!r}?" if close else
+                                       f"define it in data/{code.name}s.yaml"))
             return ""
-        if key in self.placed:
-            self.errors.append(code.error(f"{code.name} placed twice", hint="place it once and "
-                                          "refer to it elsewhere with {{ref …}}"))
+        if key in self.placed or key in self.named:
+            self.diag.error(code.error(f"{code.name} placed twice", hint="place it once and "
+                                       "refer to it elsewhere with {{ref …}}"))
+            return ""
+        if key not in self.exhibits:  # the names only (see the module's docstring)
+            self.named.add(key)
             return ""
         family, number = self.numbering[key]
         word = self.strings[family]
@@ -393,8 +441,8 @@ def _number_exhibits(config: Config, pages: dict[str, Page]
     return numbering, homes
 
 
-def _profile_labels(page: Page, codebook: Any, strings: Strings, lang: str,
-                    errors: list[ReportError]) -> dict[str, str]:
+def _profile_labels(page: Page, codebook: Codebook, strings: Strings, lang: str,
+                    diag: Diagnostics) -> dict[str, str]:
     """The labels of a case study's region and legal form, whose codes are the survey's: the
     region as the codebook names it, the legal form in full from the interface strings
     (``case_legal_form_<code>``; the codebook's short form suits chart axes)."""
@@ -402,19 +450,33 @@ def _profile_labels(page: Page, codebook: Any, strings: Strings, lang: str,
     for key in ("region", "legal_form"):
         code, codes = str(page.meta.get(key)), codebook.levels(key)
         if code not in codes:
-            errors.append(ContentError(f"unknown {key.replace('_', ' ')} code", file=page.path,
-                                       line=page.line(key), value=page.meta.get(key),
-                                       hint=f"use one of {', '.join(codes)} (the codebook's "
-                                       f"codes of {key})"))
+            diag.error(ContentError(f"unknown {key.replace('_', ' ')} code", file=page.file,
+                                    line=page.line(key), value=page.meta.get(key),
+                                    hint=f"use one of {', '.join(codes)} (the codebook's "
+                                    f"codes of {key})"))
             continue
         labels[f"{key}_label"] = (codebook.level_label(key, code, lang) if key == "region"
                                   else strings[f"case_legal_form_{code}"])
     return labels
 
 
-def build_document(config: Config, content: Content, lang: str, stats: Any,
-                   exhibits: dict[str, ExhibitData], charts: dict[str, Chart]) -> Document:
-    """Assemble the report of one language."""
+def build_document(config: Config, content: Content, lang: str, stats: Statistics | None,
+                   exhibits: dict[str, ExhibitData], charts: dict[str, Chart],
+                   diag: Diagnostics, *, codebook: Codebook | None = None,
+                   defined: dict[str, str] | None = None) -> Document | None:
+    """Assemble the report of one language; None when its content has a problem (each one is
+    recorded in ``diag``).
+
+    ``defined`` (exhibit id → figure or table) and ``codebook`` default to what ``exhibits`` and
+    ``stats`` hold; without statistics (invalid survey data, ``--check``), give both: every name
+    is then checked and no number is printed."""
+    found = len(diag.errors)
+    if stats is not None:
+        codebook = stats.codebook
+    if defined is None:
+        defined = {key: data.family for key, data in exhibits.items()}
+    if codebook is None:
+        raise ValueError("build_document needs the statistics or the codebook")
     strings = config.strings[lang]
     pages = content.pages[lang]
     structure = config.structure
@@ -432,7 +494,6 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
         targets[fid] = (f"«\u00a0{section.title}\u00a0»" if lang == "fr"
                         else f"“{section.title}”", "")
     chapters: list[Chapter] = []
-    profile_errors: list[ReportError] = []
     number = 0
     for spec in structure.chapters:
         page = pages[spec.id]
@@ -465,8 +526,7 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
                                typography(case_page.short_title, lang), meta=dict(case_page.meta))
                 case.label = f"{strings['case_label']} {case_page.meta.get('order')}"
                 case.meta["quote"] = typography(str(case.meta.get("quote", "")), lang)
-                case.meta.update(_profile_labels(case_page, stats.codebook, strings, lang,
-                                                 profile_errors))
+                case.meta.update(_profile_labels(case_page, codebook, strings, lang, diag))
                 sections.append(case)
                 plan.append((case, case_page))
                 targets[case_page.id] = (f"«\u00a0{case.title}\u00a0»" if lang == "fr"
@@ -483,30 +543,30 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
         appendices.append(section)
         plan.append((section, page))
     numbering, homes = _number_exhibits(config, pages)
-    resolver = _Resolver(lang, config, stats, exhibits, charts, targets, numbering, homes)
-    claims = Diagnostics()
+    resolver = _Resolver(lang, config, stats, codebook, exhibits, defined, charts, targets,
+                         numbering, homes, diag)
     for section, page in plan:
         resolver.page = section.id
-        check_claims(page.body, file=page.path, first_line=page.body_line, lang=lang, stats=stats,
-                     md=renderer.md, diag=claims)
-        try:
-            rendered = renderer.render(page.body, file=page.path, first_line=page.body_line,
+        if stats is not None:  # with invalid responses there is nothing to judge claims by
+            check_claims(page.body, file=Path(page.file or page.path), first_line=page.body_line,
+                         lang=lang, stats=stats, md=renderer.md, diag=diag)
+        with diag.collecting():
+            rendered = renderer.render(page.body, file=Path(page.file or page.path),
+                                       first_line=page.body_line,
                                        heading_level=section.level + 1, id_prefix=section.id,
                                        resolver=resolver)
             section.html = rendered.html
-        except ReportError as exc:
-            resolver.errors.append(exc)
-    errors = profile_errors + resolver.errors + claims.errors
-    for key, data in exhibits.items():
-        path = config.paths.data / f"{data.family}s.yaml"
-        if key not in resolver.placed:
-            errors.append(ContentError(f"{data.family} {key} is defined but never placed",
-                                       file=path, hint=f"add {{{{{data.family} {key}}}}} "
-                                       f"on its own line in a content file of {lang}"))
+    for key, family in defined.items():
+        file = f"data/{family}s.yaml"
+        if key not in resolver.placed and key not in resolver.named:
+            diag.error(ContentError(f"{family} {key} is defined but never placed", file=file,
+                                    hint=f"add {{{{{family} {key}}}}} on its own line in a "
+                                    f"content file of {lang}"))
         elif key not in resolver.referenced:
-            errors.append(ContentError(f"{data.family} {key} is never referred to in the text",
-                                       file=path, hint=f"mention it with {{{{ref {key}}}}}"))
-    raise_if_any(errors, f"the {lang} content has problems")
+            diag.error(ContentError(f"{family} {key} is never referred to in the text",
+                                    file=file, hint=f"mention it with {{{{ref {key}}}}}"))
+    if len(diag.errors) > found:
+        return None
     placed = list(resolver.placed.values())  # in reading order
     return Document(
         lang=lang,

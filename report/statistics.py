@@ -58,8 +58,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from report.data import Codebook, Margins, Survey, unknown_name
-from report.errors import ContentError, DataError
+from report.errors import ContentError, DataError, ErrorGroup, ReportError
 from report.variance import (
     CONFIDENCE,
     Linearisation,
@@ -73,6 +72,10 @@ from report.variance import (
 
 if TYPE_CHECKING:  # pandas is only handed in (by the data stage): a language worker that
     import pandas as pd  # receives a pickled Statistics never imports it
+
+    from report.codebook import Codebook
+    from report.data import Survey
+    from report.margins import Margins
 
 CAUTION_N = 30
 SUPPRESS_N = 10
@@ -247,10 +250,12 @@ class _TrimBounds(tuple):
     """
 
     def __le__(self, other: object) -> bool:
-        return self[1] <= other if isinstance(other, int | float) else tuple.__le__(self, other)
+        return self[1] <= other if isinstance(other, int | float) else \
+            tuple.__le__(self, other)  # type: ignore[operator]
 
     def __lt__(self, other: object) -> bool:
-        return self[1] < other if isinstance(other, int | float) else tuple.__lt__(self, other)
+        return self[1] < other if isinstance(other, int | float) else \
+            tuple.__lt__(self, other)  # type: ignore[operator]
 
 
 def rake_weights(frame: pd.DataFrame, margins: Margins, trim: tuple[float, float] = TRIM
@@ -263,7 +268,7 @@ def rake_weights(frame: pd.DataFrame, margins: Margins, trim: tuple[float, float
     """
     import weightipy
 
-    errors = []
+    errors: list[ReportError] = []
     for var in margins.variables:
         present = set(frame[var].dropna().astype(str))
         for code, count in margins.targets[var].items():
@@ -271,9 +276,7 @@ def rake_weights(frame: pd.DataFrame, margins: Margins, trim: tuple[float, float
                 errors.append(DataError("no respondent in a margin group: cannot rake",
                                         column=var, value=code))
     if errors:
-        from report.errors import raise_if_any
-
-        raise_if_any(errors)
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
     scheme = weightipy.scheme_from_dict(
         {var: {c: 100 * s for c, s in margins.shares(var).items()} for var in margins.variables},
         name="survey",
@@ -374,31 +377,11 @@ class Statistics:
 
     # validation ----------------------------------------------------------------
     def _level(self, var: str, level: str | None) -> str:
-        vtype = self.codebook.type(var)  # raises on unknown variable
-        if vtype == "numeric":
-            raise ContentError(f"{var!r} is numeric: it has no proportions", value=var,
-                               hint="query a categorical variable (e.g. size)")
-        if level is None:
-            if vtype == "binary":
-                return "1"
-            raise ContentError(
-                f"{var!r} is a {vtype} variable: say which level",
-                value=var,
-                hint="add level=… with one of "
-                + ", ".join(self.codebook.levels(var) + list(self.codebook.nets(var))),
-            )
-        self.codebook.check_level(var, str(level))
-        return str(level)
+        """The level of a query, checked (a yes/no variable's level is "1" by default)."""
+        return self.codebook.query(var, level)[1]
 
     def _group(self, by: str | None, group: str | None) -> None:
-        if by is None:
-            if group is not None:
-                raise ContentError("group= given without by=", value=group,
-                                   hint="add by=DIMENSION, e.g. by=size group=lt5")
-            return
-        self.codebook.check_dimension(by)
-        if group is not None and str(group) not in self.codebook.levels(by):
-            raise unknown_name(f"group of {by!r}", group, self.codebook.levels(by))
+        self.codebook.check_group(by, group)
 
     # queries -------------------------------------------------------------------
     def stat(self, variable: str, level: str | None = None, by: str | None = None,
@@ -446,9 +429,7 @@ class Statistics:
         level = first.level
         if other is not None:
             second = self.stat(other, level=other_level, by=by, group=group)
-            if not len(self.weights):  # names checked, no respondents (``--check`` stand-in)
-                return Difference("paired", first, second, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, None)
-            key = ("compare", variable, level, other, second.level, by, group)
+            key: tuple[Any, ...] = ("paired", variable, level, other, second.level, by, group)
             return self._cached(key, lambda: self._difference(
                 "paired", first, second, (variable, level, self._domain(variable, by, group)),
                 (other, second.level, self._domain(other, by, group))))
@@ -457,16 +438,14 @@ class Statistics:
                                hint="compare(a, by=size, group=lt5, vs=rest)")
         if vs != "rest":
             self._group(by, vs)
-        if not len(self.weights):  # names checked, no respondents (``--check`` stand-in)
-            return Difference("groups", first, None, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, None)
         if vs == "rest":
             domain = self._base(variable) & self._answered(by) & ~(self._codes(by) == group)
-            key = ("compare", variable, level, by, group, "rest")
+            key = ("complement", variable, level, by, group)
             return self._cached(key, lambda: self._difference(
                 "complement", first, None, (variable, level, self._domain(variable, by, group)),
                 (variable, level, domain)))
         second = self.stat(variable, level=level, by=by, group=vs)
-        key = ("compare", variable, level, by, group, vs)
+        key = ("groups", variable, level, by, group, vs)
         return self._cached(key, lambda: self._difference(
             "groups", first, second, (variable, level, self._domain(variable, by, group)),
             (variable, level, self._domain(variable, by, vs))))

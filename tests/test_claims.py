@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import run_stage
 
 from report.claims import check_claims, compare_verdict, find_claims, share_verdict
 from report.data import load_survey
@@ -19,7 +20,7 @@ PAGE = Path("data/content/xx/page.md")
 
 @pytest.fixture(scope="module")
 def stats():
-    return compute_statistics(load_survey(ROOT / "data" / "survey"))
+    return compute_statistics(run_stage(load_survey, ROOT / "data" / "survey"))
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_stage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from report.data import Codebook, Margins, Survey, load_survey
+from report.codebook import Codebook
+from report.data import Survey, load_survey
 from report.errors import ContentError, DataError
+from report.margins import Margins
 from report.statistics import (
     CV_CAUTION,
     CV_SUPPRESS,
@@ -56,7 +59,7 @@ def groups_codes(*codes: str) -> dict:
 
 @pytest.fixture(scope="module")
 def stats():
-    return compute_statistics(load_survey(SURVEY))
+    return compute_statistics(run_stage(load_survey, SURVEY))
 
 
 # --------------------------------------------------------------------------- hand-computed example
@@ -139,7 +142,7 @@ def test_estimate_matches_an_independent_linearisation(stats):
 
 
 def test_weights_sum_to_population_and_reproduce_margins(stats):
-    survey_margins = load_survey(SURVEY).margins
+    survey_margins = run_stage(load_survey, SURVEY).margins
     w = stats.weights
     assert w.sum() == pytest.approx(7000)
     assert stats.design.N == 7000
@@ -166,7 +169,7 @@ def test_weights_are_trimmed_and_design_figures_consistent(stats):
 
 
 def test_margins_table_compares_sample_weighted_and_population_shares(stats):
-    margins = load_survey(SURVEY).margins
+    margins = run_stage(load_survey, SURVEY).margins
     rows = stats.design.margins
     assert [r.variable for r in rows] == [v for v in margins.variables
                                          for _ in margins.targets[v]]

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_stage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
@@ -44,7 +45,7 @@ REFERENCE = ROOT / "tools" / "r-reference"
 
 @pytest.fixture(scope="module")
 def stats():
-    return compute_statistics(load_survey(ROOT / "data" / "survey"))
+    return compute_statistics(run_stage(load_survey, ROOT / "data" / "survey"))
 
 
 def _rows(kind: str) -> list[dict[str, str]]:
