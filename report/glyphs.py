@@ -44,6 +44,8 @@ _CHARACTER_REFERENCE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _TEMPLATE_COMMENT = re.compile(r"\{#.*?#\}|<!--.*?-->", re.S)
 _TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_UNNAMED = {"Co": "(a private-use character)", "Cn": "(an unassigned code point)",
+            "Cs": "(a lone surrogate)"}
 _TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_.\"'-]+?)\s*=")
 
 
@@ -119,7 +121,8 @@ def _problems(path: Path, text: str, drawn: frozenset[int], root: Path, theme: T
         for column, char in _characters(line, references):
             if ord(char) in drawn or _not_drawn(char):
                 continue
-            name = unicodedata.name(char, "an unnamed character")
+            name = unicodedata.name(char, "") or _UNNAMED.get(unicodedata.category(char),
+                                                             "(an unnamed character)")
             where = ""
             if path.suffix == ".toml":
                 key = _TOML_KEY.match(line)
