@@ -86,6 +86,11 @@ def _quiet(stage: str, detail: str) -> None:
     """The default progress callback: say nothing."""
 
 
+def _both_languages(options: BuildOptions) -> bool:
+    """The bilingual PDF and the web edition hold both languages whatever ``--lang`` says."""
+    return "bilingual" in options.editions or "web" in options.editions
+
+
 def output_name(config: Any, lang: str, edition: str, theme: str) -> str:
     suffix = "" if theme == "default" else f"-{theme}"
     name = config.output_names[lang] if lang in config.output_names else \
@@ -113,7 +118,7 @@ def validate_inputs(options: BuildOptions, progress: Progress) -> _Inputs:
     from .theme import load_theme
 
     progress("configuration", "reading data/report.toml and the theme")
-    languages = LANGUAGES if "bilingual" in options.editions else options.languages
+    languages = LANGUAGES if _both_languages(options) else options.languages
     config = load_config(options.root, languages=languages, editions=options.editions,
                          theme=options.theme)
     theme = load_theme(config.paths, options.theme)
@@ -293,7 +298,7 @@ def start_workers(options: BuildOptions) -> ProcessPoolExecutor | None:
     or the statistics libraries have started threads can hang. Their start-up (imports, chart
     engine) overlaps with the parent's validation, so spawning costs no wall time.
     """
-    languages = LANGUAGES if "bilingual" in options.editions else options.languages
+    languages = LANGUAGES if _both_languages(options) else options.languages
     if options.check_only or options.workers < 2 or len(languages) < 2:
         return None
     # This process renders one language itself: the pool holds the others' workers.
@@ -371,6 +376,7 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
             pool.shutdown(wait=True, cancel_futures=True)
     result.timings["languages (wall)"] = (rendered := time.perf_counter()) - validated
     languages = inputs.config.languages
+    documents = {lang: per_language[lang][0] for lang in languages}
     editions: list[_Edition] = []
     for lang in languages:
         _document, done, timings = per_language[lang]
@@ -380,7 +386,6 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
         progress("render", "bilingual edition: French then English")
         from .bilingual import render_bilingual_html
 
-        documents = {lang: per_language[lang][0] for lang in LANGUAGES}
         html = render_bilingual_html(inputs.config, documents, inputs.theme,
                                      stylesheets(inputs.config, "bilingual"))
         editions.append(lay_out(inputs, options, "fr+en", "bilingual", html, cache))
@@ -394,8 +399,17 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
                                      output_name(inputs.config, edition.lang, edition.edition,
                                                  options.theme),
                                      edition.data, edition.pages))
+    replace = None
+    if "web" in options.editions:  # a builder of its own over the same documents
+        progress("render", "web edition: pages, data, search index")
+        from .web import superseded, web_outputs
+
+        result.outputs += web_outputs(inputs, documents, options, result.outputs)
+        result.rendered.append("web")
+        result.timings["web"] = time.perf_counter() - rendered
+        replace = superseded(options.theme)
     progress("output", f"writing {len(result.outputs)} files to {options.out_dir}")
-    result.manifest = write_outputs(result.outputs, options.out_dir)
+    result.manifest = write_outputs(result.outputs, options.out_dir, replace)
     cache.put_json("builds", fingerprint, {"outputs": [
         {"path": o.filename, "sha256": o.sha256} for o in result.outputs]})
     result.timings["total"] = time.perf_counter() - started

@@ -40,9 +40,11 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--lang", choices=[*LANGUAGES, "all"], default="all",
                    help="language to build (default: all)")
-    p.add_argument("--edition", choices=["screen", "print", "bilingual", "all"], default="screen",
+    p.add_argument("--edition", choices=["screen", "print", "bilingual", "web", "all"],
+                   default="screen",
                    help="screen (tagged PDF/UA), print (PDF/X-4 with bleed and crop marks), "
-                   "bilingual (one screen PDF, French then English) or all (default: screen)")
+                   "bilingual (one screen PDF, French then English), web (a static site in "
+                   "web/, both languages) or all (default: screen)")
     p.add_argument("--theme", default="default", metavar="NAME",
                    help="theme folder under themes/ (default: the house style)")
     p.add_argument("--new-theme", metavar="NAME",
@@ -71,7 +73,8 @@ def parser() -> argparse.ArgumentParser:
 
 def _options(args: argparse.Namespace) -> BuildOptions:
     languages = LANGUAGES if args.lang == "all" else (args.lang,)
-    editions = ("screen", "print", "bilingual") if args.edition == "all" else (args.edition,)
+    editions = ("screen", "print", "bilingual", "web") if args.edition == "all" \
+        else (args.edition,)
     root = args.root.resolve()
     out = args.out if args.out is not None else root / "dist"
     return BuildOptions(root=root, out_dir=out.resolve(),
@@ -84,7 +87,12 @@ def _options(args: argparse.Namespace) -> BuildOptions:
 def _summary(result: BuildResult, started: float) -> list[str]:
     lines = []
     for o in result.outputs:
-        lines.append(f"  {o.filename}: {o.pages} pages, {len(o.data) / 1e6:.1f} MB")
+        if o.edition != "web":
+            lines.append(f"  {o.filename}: {o.pages} pages, {len(o.data) / 1e6:.1f} MB")
+    web = [o for o in result.outputs if o.edition == "web"]
+    if web:
+        lines.append(f"  {web[0].filename.split('/')[0]}/: {len(web)} files, "
+                     f"{sum(len(o.data) for o in web) / 1e6:.1f} MB")
     lines.append(f"built in {time.perf_counter() - started:.1f} s")
     return lines
 

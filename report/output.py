@@ -25,7 +25,7 @@ import re
 import signal
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,21 +109,27 @@ def _process_alive(pid: int) -> bool:
 
 
 def _temporaries(folder: Path, names: Iterable[str]) -> list[tuple[Path, int | None]]:
-    """This module's temporary files for these output names: (path, process id or None)."""
+    """This module's temporary files for these output names: (path, process id or None).
+
+    A name may lie in a subfolder (``web/fr/index.html``): its temporaries are beside it."""
     found: list[tuple[Path, int | None]] = []
-    if not folder.is_dir():
-        return found
     tail = re.compile(r"(?:(\d+)\.)?[A-Za-z0-9_]+\.tmp")
-    prefixes = [f".{name}." for name in names]
-    for entry in folder.iterdir():
-        if not entry.name.startswith(".") or not entry.name.endswith(".tmp"):
+    by_folder: dict[Path, list[str]] = {}
+    for name in names:
+        path = folder / name
+        by_folder.setdefault(path.parent, []).append(f".{path.name}.")
+    for where, prefixes in by_folder.items():
+        if not where.is_dir():
             continue
-        for prefix in prefixes:
-            match = tail.fullmatch(entry.name[len(prefix):]) if entry.name.startswith(prefix) \
-                else None
-            if match is not None:
-                found.append((entry, int(match.group(1)) if match.group(1) else None))
-                break
+        for entry in where.iterdir():
+            if not entry.name.startswith(".") or not entry.name.endswith(".tmp"):
+                continue
+            for prefix in prefixes:
+                match = tail.fullmatch(entry.name[len(prefix):]) \
+                    if entry.name.startswith(prefix) else None
+                if match is not None:
+                    found.append((entry, int(match.group(1)) if match.group(1) else None))
+                    break
     return found
 
 
@@ -193,11 +199,42 @@ def _previous_entries(manifest_path: Path) -> list[dict[str, object]]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def write_outputs(outputs: list[Output], out_dir: Path) -> Path:
+def _inside(out_dir: Path, name: str) -> Path | None:
+    """``out_dir / name`` when it lies inside ``out_dir`` (a manifest names files, never ``..``)."""
+    path = out_dir / name
+    try:
+        path.resolve().relative_to(out_dir.resolve())
+    except (ValueError, OSError):
+        return None
+    return path
+
+
+def _remove_superseded(out_dir: Path, names: Iterable[str]) -> None:
+    """Remove files an earlier build wrote and this one replaced, then their emptied folders."""
+    for name in names:
+        path = _inside(out_dir, name)
+        if path is None or not path.is_file():
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+        folder = path.parent
+        while folder != out_dir and out_dir in folder.parents:
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
+
+
+def write_outputs(outputs: list[Output], out_dir: Path,
+                  replace: Callable[[dict[str, object]], bool] | None = None) -> Path:
     """Write every output and the manifest, all or nothing; return the manifest's path.
 
     The manifest keeps the entries of earlier builds for files this build did not rebuild (another
-    theme or edition), as long as the file is still there.
+    theme or edition), as long as the file is still there. Entries for which ``replace`` is true
+    are not kept: this build's outputs replace them as a whole (a site whose pages or index files
+    changed names), and their files that this build did not write again are removed once the new
+    files are in place.
     """
     paths = [out_dir / o.filename for o in outputs]
     if len(set(paths)) != len(paths):
@@ -209,7 +246,11 @@ def write_outputs(outputs: list[Output], out_dir: Path) -> Path:
         out_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(out_dir, [*(o.filename for o in outputs), MANIFEST])
         fresh = {o.filename for o in outputs}
-        kept = [e for e in _previous_entries(manifest_path) if e.get("path") not in fresh
+        previous = _previous_entries(manifest_path)
+        superseded = [str(e.get("path")) for e in previous
+                      if replace is not None and replace(e) and e.get("path") not in fresh]
+        kept = [e for e in previous if e.get("path") not in fresh
+                and str(e.get("path")) not in superseded
                 and (out_dir / str(e.get("path"))).is_file()]
         entries = sorted(kept + manifest_entries(outputs, out_dir),
                          key=lambda e: (str(e.get("theme")), str(e.get("edition")),
@@ -221,6 +262,7 @@ def write_outputs(outputs: list[Output], out_dir: Path) -> Path:
         with _signals_held():
             for tmp, path in staged:
                 os.replace(tmp, path)
+        _remove_superseded(out_dir, superseded)
     except OSError as exc:
         raise OutputError(f"cannot write the output folder: {exc.strerror or exc}",
                           file=exc.filename or out_dir,

@@ -19,6 +19,7 @@ import difflib
 import re
 import tomllib
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -120,13 +121,17 @@ class Theme:
             palette=self.chart_colors,
         )
 
-    def css(self) -> str:
+    def css(self, font_url: Callable[[FontFace], str] | None = None) -> str:
         """``@font-face`` rules and the tokens as CSS custom properties (``overrides.css`` is
-        emitted separately, after the stylesheets, so that it wins over them)."""
+        emitted separately, after the stylesheets, so that it wins over them).
+
+        ``font_url`` gives the address of each face's file (the web edition serves its own
+        copies); by default, the file itself."""
         rules = []
         for face in self.faces:
+            url = font_url(face) if font_url else face.path.as_uri()
             rules.append(
-                f"@font-face {{ font-family: {face.family!r}; src: url({face.path.as_uri()!r}); "
+                f"@font-face {{ font-family: {face.family!r}; src: url({url!r}); "
                 f"font-weight: {face.weight}; font-style: {face.style}; }}"
             )
         tokens = [f"  --color-{k.replace('_', '-')}: {v};" for k, v in self.colors.items()]
