@@ -35,8 +35,9 @@ def parser() -> argparse.ArgumentParser:
         prog="python build.py",
         description="Build «Économie sociale 2.0 : Cap vers le numérique» from its survey data "
         "and content: French and English PDFs in dist/, with dist/manifest.json.",
-        epilog="Exit status: 0 success, 1 build error (the message names the file and line), "
-        "2 usage error.",
+        epilog="python build.py serve: serve the web edition on this machine and rebuild it on "
+        "save (serve --help). Exit status: 0 success, 1 build error (the message names the file "
+        "and line), 2 usage error.",
     )
     p.add_argument("--lang", choices=[*LANGUAGES, "all"], default="all",
                    help="language to build (default: all)")
@@ -104,6 +105,11 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     """Run the command line; ``root`` is the project folder unless ``--root`` says otherwise."""
+    words = sys.argv[1:] if argv is None else argv
+    if words[:1] == ["serve"]:  # the authors' server: its own options (serve --help)
+        from .web.serve import main as serve
+
+        return serve(words[1:], root)
     args = parser().parse_args(argv)
     if argv is None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)  # the real command line, not a test calling main

@@ -131,8 +131,8 @@ def _note_call(note: Note, call: int, strings: Any) -> str:
 
 
 def render_language(env: jinja2.Environment, context: dict[str, Any],
-                    pages: list[WebPage]) -> dict[str, str]:
-    """Every page of one language: ``{file name: HTML}``.
+                    pages: list[WebPage], only: set[str] | None = None) -> dict[str, str]:
+    """Every page of one language (or those whose slug is in ``only``): ``{file name: HTML}``.
 
     First the sections' text (exhibits placed, footnotes gathered), which tells where every id
     lives; then the links between pages; then each page's template.
@@ -171,6 +171,8 @@ def render_language(env: jinja2.Environment, context: dict[str, Any],
     context = {**context, "exhibit_url": exhibit_url}
     out: dict[str, str] = {}
     for page in pages:
+        if only is not None and page.slug not in only:
+            continue
         name = TEMPLATES.get(page.kind, "page.html")
         try:
             out[page.filename] = env.get_template(name).render(**context, page=page)

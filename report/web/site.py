@@ -130,8 +130,10 @@ class SiteBuilder:
             self._package = data.data_package(self.config, self.stats)
         return self._package
 
-    def language(self, document: Document) -> tuple[dict[str, bytes], list[Any]]:
-        """The pages and CSV files of one language, and its pages."""
+    def language(self, document: Document, only: set[str] | None = None
+                 ) -> tuple[dict[str, bytes], list[Any]]:
+        """The pages and CSV files of one language, and its pages (only the pages whose slug is
+        in ``only``, when given)."""
         lang = document.lang
         exhibits = {p.id: p.data for p in [*document.figures, *document.tables]}
         files = data.exhibit_files(exhibits, document.strings, lang)
@@ -140,7 +142,7 @@ class SiteBuilder:
             self.config, self.theme, document, logos=self.logos, sizes=sizes,
             pdfs=pdf_links(self.config, self.theme.name, lang, self.pdfs))
         pages = plan(document)
-        rendered = render.render_language(self.env, context, pages)
+        rendered = render.render_language(self.env, context, pages, only)
         files.update({f"{lang}/{name}": text.encode("utf-8") for name, text in rendered.items()})
         return files, pages
 
@@ -173,6 +175,32 @@ class SiteBuilder:
         if with_search:
             site.files.update(search.index(site.html))
         return site
+
+
+def outline(document: Document) -> tuple[Any, ...]:
+    """Everything of a document that more than its own page shows: every part's id, kind,
+    titles, number, label and front matter, and every exhibit's number and caption (the
+    contents, the lists, the breadcrumbs, previous and next). Two documents with the same outline
+    differ only in the text of some parts: only those parts' pages change."""
+    parts = [*document.front, *(c.opener for c in document.chapters),
+             *(s for c in document.chapters for s in c.sections), *document.appendices]
+    return (tuple((p.id, p.kind, p.title, p.short_title, p.number, p.label, repr(p.meta))
+                  for p in parts),
+            tuple((e.id, e.number, e.label, e.data) for e in [*document.figures,
+                                                                *document.tables]))
+
+
+def changed_parts(old: Document, new: Document) -> set[str] | None:
+    """The ids of the parts whose text changed, or None when the outline changed (every page may
+    show the change)."""
+    if outline(old) != outline(new):
+        return None
+    def texts(document: Document) -> dict[str, str]:
+        return {p.id: p.html for p in [*document.front, *(c.opener for c in document.chapters),
+                                       *(s for c in document.chapters for s in c.sections),
+                                       *document.appendices]}
+    before, after = texts(old), texts(new)
+    return {key for key in after if before.get(key) != after[key]}
 
 
 def site_outputs(site: Site, theme: str) -> list[Output]:
