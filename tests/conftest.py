@@ -95,3 +95,17 @@ def project(tmp_path: Path) -> Path:
                         ignore=shutil.ignore_patterns("*.ttf", "*.otf") if name != "styles"
                         else None)
     return tmp_path
+
+
+# -- web edition (workstream web) ------------------------------------------------------------
+@pytest.fixture(scope="session")
+def web_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Build the web edition of the real report, strictly, into a temporary folder."""
+    from report.build import BuildOptions, build
+
+    out = tmp_path_factory.mktemp("web-dist")
+    cache = tmp_path_factory.mktemp("web-cache")
+    result = build(BuildOptions(root=ROOT, out_dir=out, editions=("web",), strict=True,
+                                cache_dir=cache))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return Built(out, manifest, result, cache)

@@ -16,6 +16,7 @@ as one message through a 2 MiB pipe buffer.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
 from pathlib import Path
@@ -58,6 +59,11 @@ def index(pages: dict[str, str]) -> dict[str, bytes]:
             raise RenderError("the search index could not be made: "
                               f"{(run.stderr or run.stdout).strip()[-500:]}")
         bundle = Path(folder) / BUNDLE
-        return {f"{BUNDLE}/{p.relative_to(bundle).as_posix()}": p.read_bytes()
-                for p in sorted(bundle.rglob("*"))
-                if p.is_file() and not p.name.startswith(UNUSED)}
+        files = {f"{BUNDLE}/{p.relative_to(bundle).as_posix()}": p.read_bytes()
+                 for p in sorted(bundle.rglob("*"))
+                 if p.is_file() and not p.name.startswith(UNUSED)}
+    entry = f"{BUNDLE}/pagefind-entry.json"
+    if entry in files:  # Pagefind lists the languages in a random order: same inputs, same bytes
+        files[entry] = json.dumps(json.loads(files[entry]), ensure_ascii=False, sort_keys=True,
+                                  separators=(",", ":")).encode("utf-8")
+    return files

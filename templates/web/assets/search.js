@@ -59,7 +59,7 @@ async function run(query) {
   for (const result of found) {
     const item = document.createElement("li");
     const link = document.createElement("a");
-    link.href = new URL(result.url.replace(/^\//, ""), siteRoot).href;
+    link.href = new URL(result.url, location.href).href; // Pagefind adds the site's own base
     link.textContent = result.meta.title || result.url;
     item.append(link, excerptNodes(result.excerpt));
     list.append(item);
