@@ -125,7 +125,8 @@ def language_context(config: Any, theme: Any, document: Document, *, pdfs: list[
 
 def _note_call(note: Note, call: int, strings: Any) -> str:
     anchor = f"fnref-{note.number}" + (f"-{call}" if call > 1 else "")
-    return (f'<sup class="fn-call"><a id="{anchor}" href="#fn-{note.number}">'
+    return (f'<sup class="fn-call" data-pagefind-ignore><a id="{anchor}" '
+            f'href="#fn-{note.number}">'
             f'<span class="visually-hidden">{Markup.escape(strings["web.note"])} </span>'
             f"{note.number}</a></sup>")
 

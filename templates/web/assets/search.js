@@ -47,7 +47,7 @@ async function run(query) {
   try {
     const engine = await load();
     const search = await engine.search(query);
-    found = await Promise.all(search.results.slice(0, 20).map((r) => r.data()));
+    found = await Promise.all(search.results.map((r) => r.data()));
   } catch (error) {
     if (ticket === latest) status.textContent = form.dataset.error;
     return;
