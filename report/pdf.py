@@ -34,7 +34,6 @@ import datetime as _dt
 import functools
 import hashlib
 import io
-import logging
 import mimetypes
 import os
 import re
@@ -58,6 +57,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from .cache import Cache
 from .cache import key as cache_key
 from .config import PAGE_SIZES
+from .diagnostics import Diagnostics
 from .errors import RenderError
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
@@ -160,19 +160,6 @@ class ProjectFetcher(URLFetcher):
             return (f"an image of {width * height / 1e6:.0f} megapixels (the limit is "
                     f"{self.max_pixels / 1e6:.0f})")
         return None
-
-
-class _Collector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        # The machine's lack of HarfBuzz-Subset is not a problem of the document: fontTools subsets
-        # the fonts instead (and honours SOURCE_DATE_EPOCH, which keeps the output reproducible).
-        if "HarfBuzz-Subset" not in message:
-            self.messages.append(message)
 
 
 def page_css(page_size: str, edition: str) -> str:
@@ -305,17 +292,18 @@ def _reuse_subset_fonts(cache: Cache) -> Any:
 
 
 def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: str,
-               title: str, epoch: int, strict: bool = False,
+               title: str, epoch: int, diag: Diagnostics | None = None,
                page_size: str = "letter", cache: Cache | None = None) -> RenderedPDF:
-    """Lay out and write one edition. Under ``strict``, any engine warning fails the build.
+    """Lay out and write one edition.
 
+    What the engine logs, resources the fetcher refused and print problems go to ``diag`` (a
+    warning each; an engine error as an error; under ``--strict`` every warning is an error),
+    named by ``title``; they are also returned in :attr:`RenderedPDF.warnings`, for the cache.
     ``cache``: where font subsets are reused from and kept (:func:`_reuse_subset_fonts`); without
     it, every font is subset anew, as WeasyPrint alone would.
     """
+    diag = diag if diag is not None else Diagnostics()
     fetcher = ProjectFetcher(roots)
-    collector = _Collector()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(collector)
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     geometry = page_css(page_size, edition)
@@ -326,41 +314,39 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
     }
     found: list[str] = []
     try:
-        profiles = {"device-cmyk": _output_profile()} if edition == "print" else {}
-        started = time.perf_counter()
-        document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
-                                   url_fetcher=fetcher).render(
-            stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles, **options)
-        laid_out = time.perf_counter()
-        _set_dates(document.metadata, epoch)
-        finisher = None
-        if edition == "print":
-            found = _raster_problems(document)
-            seed = hashlib.sha256(f"{edition}\0{geometry}\0{html}".encode()).digest()
-            finisher = functools.partial(_finish_print, document_id=str(uuid.UUID(bytes=seed[:16])))
-        with _drop_tables_before_subsetting(), _serialise_streams_once(), (
-                _reuse_subset_fonts(cache) if cache is not None and cache.enabled
-                else contextlib.nullcontext()):
-            data = document.write_pdf(finisher=finisher, **options)
-        seconds = (laid_out - started, time.perf_counter() - laid_out)
+        with diag.engine_log("weasyprint", where=title, ignore=("HarfBuzz-Subset",)) as messages:
+            profiles = {"device-cmyk": _output_profile()} if edition == "print" else {}
+            started = time.perf_counter()
+            document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
+                                       url_fetcher=fetcher).render(
+                stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles,
+                **options)
+            laid_out = time.perf_counter()
+            _set_dates(document.metadata, epoch)
+            finisher = None
+            if edition == "print":
+                found = _raster_problems(document)
+                seed = hashlib.sha256(f"{edition}\0{geometry}\0{html}".encode()).digest()
+                finisher = functools.partial(_finish_print,
+                                             document_id=str(uuid.UUID(bytes=seed[:16])))
+            with _drop_tables_before_subsetting(), _serialise_streams_once(), (
+                    _reuse_subset_fonts(cache) if cache is not None and cache.enabled
+                    else contextlib.nullcontext()):
+                data = document.write_pdf(finisher=finisher, **options)
+            seconds = (laid_out - started, time.perf_counter() - laid_out)
     except RenderError:
         raise
     except Exception as exc:  # the engine's own failure, with its message
         raise RenderError(f"WeasyPrint failed on {title}: {exc}") from exc
     finally:
-        logger.removeHandler(collector)
         if previous is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
-    problems = tuple(dict.fromkeys(
-        [f"resource refused: {r}" for r in fetcher.refused] + collector.messages + found))
-    if strict and problems:
-        raise RenderError(
-            f"{title}: " + "; ".join(problems),
-            hint="fix the resource or the CSS, or build without --strict to see the PDF",
-        )
-    return RenderedPDF(data, len(document.pages), problems, seconds)
+    extra = list(dict.fromkeys([f"resource refused: {r}" for r in fetcher.refused] + found))
+    for problem in extra:
+        diag.warn(f"{title}: {problem}")
+    return RenderedPDF(data, len(document.pages), tuple(messages + extra), seconds)
 
 
 def _set_dates(metadata: Any, epoch: int) -> None:

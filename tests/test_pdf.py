@@ -22,12 +22,14 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 import yaml
+from helpers import run_stage
 from PIL import Image, ImageCms
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
 from report.cache import Cache
 from report.config import load_config
+from report.diagnostics import Diagnostics
 from report.errors import RenderError
 from report.pdf import (
     _SRGB_TO_XYZ_D50,
@@ -43,7 +45,7 @@ from report.pdf import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = load_config(ROOT)
+CONFIG = run_stage(load_config, ROOT)
 MM = 72 / 25.4
 LETTER = (612.0, 792.0)
 A4 = (210 * MM, 297 * MM)
@@ -381,12 +383,13 @@ html {{ font-family: Inter; hyphens: auto; }} h1 {{ bookmark-level: 1; }}
 _RENDER_SMALL = """
 import sys
 from pathlib import Path
+from report.diagnostics import Diagnostics
 from report.pdf import render_pdf
 html = Path(sys.argv[1]).read_text("utf-8")
 out, epoch, root = Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
 for edition in ("screen", "print"):
     rendered = render_pdf(html, base_url=root, roots=(root,), edition=edition, title=edition,
-                          epoch=epoch, strict=True)
+                          epoch=epoch, diag=Diagnostics(strict=True))
     (out / f"{edition}.pdf").write_bytes(rendered.data)
 """
 
@@ -419,7 +422,8 @@ def test_small_document_is_identical_across_processes(tmp_path):
 def test_page_size_comes_from_the_configuration(tmp_path, page_size, size):
     for edition in ("screen", "print"):
         rendered = render_pdf(_small_html(), base_url=ROOT, roots=(ROOT,), edition=edition,
-                              title=edition, epoch=EPOCH, strict=True, page_size=page_size)
+                              title=edition, epoch=EPOCH, diag=Diagnostics(strict=True),
+                              page_size=page_size)
         reader = PdfReader(io.BytesIO(rendered.data))
         box = "/TrimBox" if edition == "print" else "/MediaBox"
         for page in reader.pages:
@@ -443,9 +447,10 @@ def test_low_resolution_raster_image_is_reported_in_print(tmp_path):
                           title="print", epoch=EPOCH)
     assert any("50 dpi" in w for w in rendered.warnings), rendered.warnings
     assert any("not CMYK" in w for w in rendered.warnings), rendered.warnings
-    with pytest.raises(RenderError, match="dpi"):
-        render_pdf(html, base_url=tmp_path, roots=(tmp_path,), edition="print", title="print",
-                   epoch=EPOCH, strict=True)
+    strict = Diagnostics(strict=True)
+    render_pdf(html, base_url=tmp_path, roots=(tmp_path,), edition="print", title="print",
+               epoch=EPOCH, diag=strict)
+    assert any("dpi" in e.message for e in strict.errors) and strict.warnings == []
     screen = render_pdf(html, base_url=tmp_path, roots=(tmp_path,), edition="screen",
                         title="screen", epoch=EPOCH)
     assert screen.warnings == ()
@@ -563,7 +568,7 @@ def test_font_subsets_are_reused_from_the_cache(tmp_path, monkeypatch):
 
     def render(html: str, cache: Cache | None, epoch: int = EPOCH) -> bytes:
         return render_pdf(html, base_url=ROOT, roots=(ROOT,), edition="screen", title="t",
-                          epoch=epoch, strict=True, cache=cache).data
+                          epoch=epoch, diag=Diagnostics(strict=True), cache=cache).data
 
     html = _small_html()
     unpatched = weasyprint.pdf.fonts.Font._fonttools_subset
@@ -607,7 +612,7 @@ def test_each_stream_is_serialised_once_and_the_file_is_the_same(edition, monkey
 
     def render() -> bytes:
         return render_pdf(_small_html(), base_url=ROOT, roots=(ROOT,), edition=edition,
-                          title="t", epoch=EPOCH, strict=True).data
+                          title="t", epoch=EPOCH, diag=Diagnostics(strict=True)).data
 
     once = render()
     assert pydyf.Stream.data is counted

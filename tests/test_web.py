@@ -53,10 +53,12 @@ def _parse(path: Path) -> _Links:
 def web_documents(web_built, inputs):
     """Both languages' documents, assembled with the charts the web build drew (cached)."""
     from report.build import BuildOptions, build_language
+    from report.diagnostics import Diagnostics
 
     options = BuildOptions(root=inputs.config.paths.root, out_dir=web_built.out,
                            editions=("web",), cache_dir=web_built.cache, workers=1)
-    return {lang: build_language(inputs, options, lang, ())[0] for lang in ("fr", "en")}
+    return {lang: build_language(inputs, options, lang, (), Diagnostics())[0]
+            for lang in ("fr", "en")}
 
 
 def _parts(document):
@@ -243,15 +245,17 @@ def test_the_theme_reaches_the_site_through_its_tokens_and_fonts(web_built, inpu
 
 
 def test_a_partner_theme_gets_its_own_site(inputs, tmp_path):
+    from helpers import run_stage
+
     from report import cache as cachelib
     from report.theme import load_theme
     from report.web import assets
     from report.web.site import site_folder
 
-    theme = load_theme(inputs.config.paths, "reseau-ormes")
+    theme = run_stage(load_theme, inputs.config.paths, "reseau-ormes")
     css = theme.css(font_url=lambda face: assets.font_path(face).removeprefix("assets/"))
     assert "--color-primary: #1E4D2B;" in css
-    assert "src: url('fonts/lato/Lato-Regular.woff2')" in css
+    assert 'src: url("fonts/lato/Lato-Regular.woff2")' in css
     regular = next(f for f in theme.faces if f.path.name == "Lato-Regular.ttf")
     assert assets.woff2(regular, frozenset(), cachelib.Cache(tmp_path))[:4] == b"wOF2"
     static = assets.static_files(inputs.config, theme, inputs.config.paths.templates / "web" /

@@ -23,23 +23,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..diagnostics import Diagnostics
 from ..output import Output
 
-__all__ = ["superseded", "web_outputs"]
+__all__ = ["check_web", "superseded", "web_outputs"]
 
 
 def web_outputs(inputs: Any, documents: dict[str, Any], options: Any,
-                built: list[Output]) -> list[Output]:
-    """The web edition's files, for :func:`report.output.write_outputs`.
+                built: list[Output], diag: Diagnostics) -> list[Output]:
+    """The web edition's files, for :func:`report.output.write_outputs`; none when it could not be
+    built (every problem is in ``diag``).
 
     ``built`` are the outputs this build has rendered so far: the PDFs the pages link to (with
     those already in the output folder)."""
     from .. import cache as cachelib
     from .site import available_pdfs, build_site, site_outputs
 
-    site = build_site(inputs.config, inputs.theme, inputs.stats, documents,
-                      cachelib.Cache(options.cache_dir), available_pdfs(options.out_dir, built))
-    return site_outputs(site, options.theme)
+    with diag.collecting():
+        site = build_site(inputs.config, inputs.theme, inputs.stats, documents,
+                          cachelib.Cache(options.cache_dir),
+                          available_pdfs(options.out_dir, built))
+        return site_outputs(site, options.theme)
+    return []
+
+
+def check_web(inputs: Any, diag: Diagnostics) -> None:
+    """``--check --edition web``: render every page of both languages (templates and interface
+    strings), without fonts or search index; every problem goes to ``diag``."""
+    from .. import cache as cachelib
+    from .site import SiteBuilder
+
+    builder = SiteBuilder(inputs.config, inputs.theme, inputs.stats, cachelib.Cache(None), {})
+    for document in inputs.documents.values():
+        with diag.collecting():
+            builder.language(document)
+    with diag.collecting():
+        builder.static()
 
 
 def superseded(theme: str) -> Callable[[dict[str, object]], bool]:

@@ -46,7 +46,7 @@ from typing import Any
 
 from .. import LANGUAGES
 from .. import cache as cachelib
-from ..errors import ErrorGroup, ReportError
+from ..errors import ReportError
 
 SERVE_PREFIX = "/__serve/"
 WATCHED = ("data", "templates", "styles", "themes")
@@ -100,11 +100,8 @@ def classify(changes: Iterable[tuple[Any, str]], root: Path) -> frozenset[str]:
 
 
 def _message(exc: ReportError) -> str:
-    """A build error as the command line prints it (every problem of a group, one per line)."""
-    from ..diagnostics import summarise
-
-    problems = exc.errors if isinstance(exc, ErrorGroup) else [exc]
-    return "\n".join(summarise(list(problems)))
+    """A build error as the command line prints it (a group lists every problem, located)."""
+    return f"{exc.kind}: {exc}"
 
 
 @dataclasses.dataclass
@@ -153,9 +150,13 @@ class Preview:
     def load(self) -> None:
         """Validate everything, draw the charts, assemble both documents, build the site."""
         from ..build import assemble, render_charts, validate_inputs
+        from ..diagnostics import Diagnostics
         from .site import SiteBuilder, available_pdfs
 
-        inputs = validate_inputs(self.options, lambda stage, detail: None)
+        diag = Diagnostics()
+        inputs = validate_inputs(self.options, diag)
+        diag.raise_if_errors("the inputs have problems")
+        assert inputs is not None
         charts = {lang: render_charts(inputs, lang, self.cache) for lang in LANGUAGES}
         documents = {lang: assemble(inputs, lang, charts[lang]) for lang in LANGUAGES}
         builder = SiteBuilder(inputs.config, inputs.theme, inputs.stats, self.cache,
@@ -166,20 +167,31 @@ class Preview:
 
     def _content(self) -> None:
         """Read the content again; assemble and render the languages whose files changed."""
-        from ..build import assemble
         from ..content import load_content
+        from ..diagnostics import Diagnostics
+        from ..document import build_document
         from .site import changed_parts
 
         clock = time.perf_counter()
-        content = load_content(self.inputs.config)
-        old = self.inputs.content
+        diag = Diagnostics()
+        config, inputs = self.inputs.config, self.inputs
+        content = load_content(config.paths, config.structure, LANGUAGES, diag)
+        diag.raise_if_errors("the content has problems")
+        assert content is not None
+        old = inputs.content
         languages = [lang for lang in LANGUAGES
                      if content.pages[lang] != old.pages[lang]
                      or content.cases.get(lang) != old.cases.get(lang)]
-        inputs = dataclasses.replace(self.inputs, content=content)
         self.steps["content"] = (now := time.perf_counter()) - clock
-        documents = {**self.documents,
-                     **{lang: assemble(inputs, lang, self.charts[lang]) for lang in languages}}
+        documents = dict(self.documents)
+        for lang in languages:  # checked as the build checks it (validate_inputs)
+            document = build_document(config, content, lang, inputs.stats,
+                                      inputs.exhibits[lang], self.charts[lang], diag)
+            if document is not None:
+                documents[lang] = document
+        diag.raise_if_errors(f"the {', '.join(languages)} content has problems")
+        inputs = dataclasses.replace(inputs, content=content,
+                                     documents={**inputs.documents, **documents})
         self.steps["document"] = (clock := time.perf_counter()) - now
         files = dict(self.files)
         for lang in languages:
@@ -278,6 +290,7 @@ class Preview:
     def proof(self, lang: str, slug: str) -> bytes | None:
         """The PDF of one part of the report, laid out as the screen edition lays it out."""
         from ..build import lay_out, stylesheets
+        from ..diagnostics import Diagnostics
         from ..templates import render_fragment
 
         with self.lock:
@@ -289,7 +302,11 @@ class Preview:
             return None
         html_text = render_fragment(inputs.config, part, inputs.theme, "screen",
                                     stylesheets(inputs.config, "screen"), "web/proof.html")
-        edition = lay_out(inputs, self.options, lang, "screen", html_text, self.cache)
+        diag = Diagnostics()
+        edition = lay_out(inputs, self.options, lang, "screen", html_text, self.cache, diag)
+        if edition is None:
+            diag.raise_if_errors(f"the proof of {slug} could not be laid out")
+        assert edition is not None
         return edition.data
 
     # -- what the server sends --------------------------------------------------------------
@@ -431,8 +448,8 @@ class _Handler(BaseHTTPRequestHandler):
             name += "index.html"
         body = preview.page(name)
         if body is None and "/" not in name and name.endswith(".pdf"):
-            pdf = preview.out_dir / name  # the PDF editions the pages link to
-            body = pdf.read_bytes() if pdf.is_file() else None
+            edition = preview.out_dir / name  # the PDF editions the pages link to
+            body = edition.read_bytes() if edition.is_file() else None
         if body is None:
             self._send(404, b"not found", "text/plain")
             return
@@ -451,8 +468,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             while not preview.stopping:
                 with preview.changed:
+                    since = seen
                     preview.changed.wait_for(
-                        lambda since=seen: preview.version > since or preview.stopping,
+                        lambda: preview.version > since or preview.stopping,  # noqa: B023
                         timeout=10)
                 news = preview.news(seen)
                 if news is None:
@@ -484,7 +502,7 @@ class Running:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def stop(self) -> None:
         self.preview.stopping = True
