@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import threading
 import urllib.error
 import urllib.request
@@ -18,10 +19,22 @@ import pytest
 
 from report.web.serve import classify, start
 
+ROOT = Path(__file__).resolve().parent.parent
 PAGE = "portrait-equipment"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A throwaway copy of the project's inputs, shared by this module's tests (each test that
+    edits a file puts it back)."""
+    root = tmp_path_factory.mktemp("serve-project")
+    for name in ("data", "templates", "styles", "themes"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns(
+            "*.ttf", "*.otf") if name != "styles" else None)
+    return root
+
+
+@pytest.fixture(scope="module")
 def server(project, web_built):
     running = start(project, port=0, cache_dir=web_built.cache, out_dir=project / "dist",
                     log=lambda _line: None)
@@ -81,6 +94,11 @@ def test_a_saved_paragraph_reaches_the_page_and_reloads_it(server, project):
     assert server.preview.steps.keys() == {"content", "document", "pages"}
     _status, _headers, english = _get(f"{server.url}/en/{PAGE}.html")
     assert "quasi-totalité" not in english.decode()
+    version = server.preview.version
+    listener = threading.Thread(target=lambda: results.update(_next_event(server.url, version)))
+    listener.start()
+    _edit(project / "data/content/fr" / f"{PAGE}.md", ", soit la quasi-totalité,", "")
+    listener.join(130)
 
 
 def test_a_content_error_is_shown_on_the_page_until_it_is_fixed(server, project):
