@@ -485,10 +485,11 @@ def build(options: BuildOptions, diag: Diagnostics | None = None,
         progress("render", "web edition: pages, data, search index")
         from .web import superseded, web_outputs
 
+        web_started = time.perf_counter()
         result.outputs += web_outputs(inputs, documents, options, result.outputs, diag)
         diag.raise_if_errors("the web edition could not be built")
         result.rendered.append("web")
-        result.timings["web"] = time.perf_counter() - rendered
+        result.timings["web"] = time.perf_counter() - web_started
         replace = superseded(options.theme)
     progress("output", f"writing {len(result.outputs)} files to {options.out_dir}")
     result.manifest = write_outputs(result.outputs, options.out_dir, replace)
