@@ -113,15 +113,15 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     """Run the command line; ``root`` is the project folder unless ``--root`` says otherwise."""
+    if argv is None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)  # the real command line, not a test calling main
+        exit_without_collecting()
     words = sys.argv[1:] if argv is None else argv
     if words[:1] == ["serve"]:  # the authors' server: its own options (serve --help)
         from .web.serve import main as serve
 
         return serve(words[1:], root)
     args = parser().parse_args(argv)
-    if argv is None and threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)  # the real command line, not a test calling main
-        exit_without_collecting()
     if args.root is None:
         args.root = root
     if args.new_theme:  # scaffolding, not a build

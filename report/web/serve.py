@@ -533,7 +533,8 @@ def main(argv: list[str], root: Path) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default: 127.0.0.1, this machine only)")
-    parser.add_argument("--theme", default="default", metavar="NAME")
+    parser.add_argument("--theme", default="default", metavar="NAME",
+                        help="theme folder under themes/ (default: the house style)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="folder whose PDFs the pages link to (default: dist/)")
     parser.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)
@@ -546,6 +547,8 @@ def main(argv: list[str], root: Path) -> int:
     except ReportError as exc:
         print(f"{exc.kind}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
               " → choose another port with --port", file=sys.stderr)
