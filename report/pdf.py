@@ -293,14 +293,17 @@ def _reuse_subset_fonts(cache: Cache) -> Any:
 
 def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: str,
                title: str, epoch: int, diag: Diagnostics | None = None,
-               page_size: str = "letter", cache: Cache | None = None) -> RenderedPDF:
+               page_size: str = "letter", cache: Cache | None = None,
+               font_config: Any = None) -> RenderedPDF:
     """Lay out and write one edition.
 
     What the engine logs, resources the fetcher refused and print problems go to ``diag`` (a
     warning each; an engine error as an error; under ``--strict`` every warning is an error),
     named by ``title``; they are also returned in :attr:`RenderedPDF.warnings`, for the cache.
     ``cache``: where font subsets are reused from and kept (:func:`_reuse_subset_fonts`); without
-    it, every font is subset anew, as WeasyPrint alone would.
+    it, every font is subset anew, as WeasyPrint alone would. ``font_config``: a WeasyPrint
+    ``FontConfiguration`` kept by a process that renders many documents with the same fonts
+    (the personal reports), so that the fonts are read and registered once (same bytes).
     """
     diag = diag if diag is not None else Diagnostics()
     fetcher = ProjectFetcher(roots)
@@ -320,7 +323,7 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
             document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
                                        url_fetcher=fetcher).render(
                 stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles,
-                **options)
+                font_config=font_config, **options)
             laid_out = time.perf_counter()
             _set_dates(document.metadata, epoch)
             finisher = None

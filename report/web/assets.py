@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import cache as cachelib
+from ..errors import RenderError
+from ..sources import read_bytes
 from ..theme import FontFace, Theme, contrast
 
 ASSETS = "assets"
@@ -108,7 +110,8 @@ def theme_files(theme: Theme, chars: frozenset[int], cache: cachelib.Cache) -> d
         files[font_path(face)] = woff2(face, chars, cache)
         licence = face.path.parent / "OFL.txt"
         if licence.is_file():
-            files[f"{ASSETS}/fonts/{face.path.parent.name}/OFL.txt"] = licence.read_bytes()
+            files[f"{ASSETS}/fonts/{face.path.parent.name}/OFL.txt"] = read_bytes(
+                licence, RenderError, root=None)
     # The stylesheet sits in assets/: a face's URL is relative to it.
     css = theme.css(font_url=lambda face: font_path(face).removeprefix(f"{ASSETS}/"))
     files[f"{ASSETS}/theme.css"] = (css + web_tokens(theme)).encode("utf-8")
@@ -128,10 +131,17 @@ def logo_files(config: Any, theme: Theme) -> dict[str, str]:
 
 
 def static_files(config: Any, theme: Theme, folder: Path) -> dict[str, bytes]:
-    """The stylesheet and scripts (from ``folder``, ``templates/web/assets``) and the logos."""
-    files = {f"{ASSETS}/{name}": (folder / name).read_bytes() for name in STATIC}
+    """The stylesheet and scripts (from ``folder``, ``templates/web/assets``) and the logos, read
+    as every input is (:func:`report.sources.read_bytes`: inside the project, bounded)."""
+    root = config.paths.root
+
+    def read(path: Path) -> bytes:
+        return read_bytes(path, RenderError, root=root,
+                          missing_hint="restore it from the project's history")
+
+    files = {f"{ASSETS}/{name}": read(folder / name) for name in STATIC}
     for key, path in logo_files(config, theme).items():
         source = theme.logo if key == "theme" else theme.folder / "logos" / f"{key}.svg"
         assert source is not None
-        files[path] = source.read_bytes()
+        files[path] = read(source)
     return files
