@@ -175,6 +175,7 @@ def test_the_site_loads_nothing_from_outside(web_built):
 # -- data --------------------------------------------------------------------------------------
 def test_every_exhibit_downloads_as_csv_with_bases_and_flags(web_built, web_documents):
     for lang, document in web_documents.items():
+        published = 0
         for item in [*document.figures, *document.tables]:
             raw = (web_built.out / SITE / lang / "data" / f"{item.id}.csv").read_bytes()
             assert raw.startswith("\ufeff".encode())
@@ -187,12 +188,15 @@ def test_every_exhibit_downloads_as_csv_with_bases_and_flags(web_built, web_docu
             cells = [c for row in data.cells for c in row]
             for line, cell in zip(body, cells, strict=True):
                 assert int(line[3]) == cell.n
+                assert line[4] == {"ok": "", "caution": "E", "suppressed": "F"}[cell.flag]
                 if cell.p is None:
-                    assert line[2] == "" and line[4] == "F"
+                    assert line[2] == ""
                 else:
-                    assert abs(float(line[2]) - cell.p * 100) <= 0.05
-                    assert line[4] == ("E" if cell.flag == "caution" else "")
-                assert line[5] == cell.marker
+                    assert abs(float(line[2]) - cell.p * 100) <= 0.05 + 1e-9
+                assert line[5] == cell.marker and line[6] == (cell.source or "")
+            if any(c.source for c in cells):
+                published += 1
+        assert published > 0
 
 
 def test_the_estimates_are_a_valid_frictionless_data_package(web_built, inputs):
@@ -329,7 +333,7 @@ def test_a_suppressed_value_is_an_empty_number_in_csv(inputs):
                        ((Cell(None, "F", "", "suppressed", 7),),), (7,), "Base", (), "Src", "Alt")
     rows = list(csv.reader(io.StringIO(exhibit_csv(data, inputs.config.strings["en"])
                                        .decode("utf-8-sig"))))
-    assert rows[1] == ["Row, with comma", "All", "", "7", "F", ""]
+    assert rows[1] == ["Row, with comma", "All", "", "7", "F", "", ""]
 
 
 def test_a_new_site_replaces_the_files_of_the_previous_one(tmp_path):

@@ -8,13 +8,15 @@ Output: files of the site, as bytes by path:
 * ``<lang>/data/<exhibit id>.csv``: one line per value of a figure or table, as the page shows it,
   with headers in the page's language: the row and series labels, the percentage (a number, one
   decimal), the unweighted base, the quality flag (``E``: use with caution, ``F``: too unreliable
-  to be published, as in the report's notes) and the significance marker (▲ ▼). UTF-8 with a
-  byte-order mark, so that spreadsheets open the accents right.
+  to be published, as in the report's notes), the significance marker (▲ ▼) and, for a value
+  published in 2017, its source. UTF-8 with a byte-order mark, so that spreadsheets open the
+  accents right.
 * ``data/``: a Frictionless data package (``datapackage.json``, Data Package v1 with Table
   Schemas): ``estimates.csv``, every weighted proportion the statistics stage computes for the
   report (every level of every variable, for all enterprises and for each group of each
-  dimension), with its 95 % interval, bases, flag, significance and, where the figure was
-  published in 2017, the published value's source; ``variables.csv`` and ``levels.csv``, the
+  dimension), with its 95 % interval, bases, standard error, coefficient of variation, design
+  effect, flag, significance and its p-value and, where the figure was published in 2017, the
+  published value and its source; ``variables.csv`` and ``levels.csv``, the
   dictionary (labels, questions and universes in French and English). Machine-readable: codes,
   not labels, and no byte-order mark.
 
@@ -27,6 +29,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .. import LANGUAGES
@@ -44,22 +47,29 @@ def _csv(rows: Iterable[Iterable[Any]], *, bom: bool) -> bytes:
     return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8")
 
 
-def _number(value: float | None, decimals: int) -> str:
-    """A number as CSV text (``.`` decimal point, no grouping); empty when there is none."""
-    return "" if value is None else f"{value:.{decimals}f}"
+def _number(value: float | None, decimals: int, scale: int = 1) -> str:
+    """``value × scale`` as CSV text (``.`` decimal point, no grouping), rounded half up as the
+    report rounds (:mod:`report.i18n`), so that 20.75 % is 20.8 here as in the tables; empty
+    when there is no value."""
+    if value is None:
+        return ""
+    exact = Decimal(str(value)) * scale
+    return str(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 def exhibit_csv(data: ExhibitData, strings: Any) -> bytes:
     """The values of one figure or table, one line per value, headers in its language."""
-    first = strings["group"] if data.kind == "groups" else strings["variable"]
+    first = strings["group"] if data.kind in ("groups", "margins") else strings["variable"]
     header = [first, strings["web.csv_series"], strings["web.csv_percent"],
-              strings["web.csv_base"], strings["web.csv_flag"], strings["web.csv_significance"]]
+              strings["web.csv_base"], strings["web.csv_flag"], strings["web.csv_significance"],
+              strings["web.csv_source"]]
     rows: list[list[str]] = [header]
     for label, cells in zip(data.row_labels, data.cells, strict=True):
         for series, cell in zip(data.series_labels, cells, strict=True):
             rows.append([label, series,
-                         _number(None if cell.p is None else cell.p * 100, 1),
-                         str(cell.n), FLAG_LETTERS.get(cell.flag, cell.flag), cell.marker])
+                         _number(cell.p, 1, scale=100),
+                         str(cell.n), FLAG_LETTERS.get(cell.flag, cell.flag), cell.marker,
+                         cell.source or ""])
     return _csv(rows, bom=True)
 
 
@@ -95,8 +105,14 @@ ESTIMATE_FIELDS = [
            "Upper bound of the 95% confidence interval", constraints={"minimum": 0, "maximum": 1}),
     _field("n", "integer", "Base non pondérée (répondants)", "Unweighted base (respondents)",
            constraints={"required": True, "minimum": 0}),
-    _field("n_eff", "number", "Taille effective de l’échantillon de la base",
-           "Effective sample size of the base", constraints={"minimum": 0}),
+    _field("n_eff", "number", "Taille effective de l’échantillon de la base (Kish)",
+           "Effective sample size of the base (Kish)", constraints={"minimum": 0}),
+    _field("se", "number", "Erreur type (plan de sondage, calage, correction de population "
+           "finie)", "Standard error (design-based: raking, finite population correction)",
+           constraints={"minimum": 0}),
+    _field("cv", "number", "Coefficient de variation", "Coefficient of variation",
+           constraints={"minimum": 0}),
+    _field("deff", "number", "Effet de plan", "Design effect", constraints={"minimum": 0}),
     _field("flag", "string", "Qualité : ok ; caution (E, base de moins de 30) ; suppressed (F, "
            "base de moins de 10)", "Quality: ok; caution (E, base under 30); suppressed (F, base "
            "under 10)", constraints={"required": True,
@@ -105,6 +121,9 @@ ESTIMATE_FIELDS = [
            "groupes de la dimension : higher (▲) ou lower (▼)", "Significantly different from the "
            "other groups of the dimension at the 95% level: higher (▲) or lower (▼)",
            constraints={"enum": ["higher", "lower"]}),
+    _field("p_value", "number", "Valeur p du test contre les autres groupes, non ajustée pour "
+           "les comparaisons multiples", "p-value of the test against the other groups, "
+           "unadjusted for multiple comparisons", constraints={"minimum": 0, "maximum": 1}),
     _field("published", "number", "Valeur publiée en 2017 que l’estimation reproduit ; vide pour "
            "une valeur illustrative", "Value published in 2017 that the estimate reproduces; "
            "empty for an illustrative value", constraints={"minimum": 0, "maximum": 1}),
@@ -159,7 +178,9 @@ def estimate_rows(stats: Any) -> list[list[str]]:
                     published = codebook.published(var, level=level, by=by, group=group)
                     rows.append([var, level, by or "", group or "", _number(e.p, 4),
                                  _number(e.ci_low, 4), _number(e.ci_high, 4), str(e.n),
-                                 _number(e.n_eff, 1), e.flag, e.significance or "",
+                                 _number(e.n_eff, 1), _number(e.se, 4), _number(e.cv, 4),
+                                 _number(e.deff, 3), e.flag, e.significance or "",
+                                 _number(e.p_value, 4),
                                  _number(published["value"], 4) if published else "",
                                  str(published.get("source", "")) if published else ""])
     return rows

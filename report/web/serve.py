@@ -359,8 +359,10 @@ class Preview:
 
 
 def _part(document: Any, slug: str) -> Any:
-    """A copy of ``document`` that holds only the part ``slug`` (None if there is no such part)."""
+    """A copy of ``document`` that holds only the part ``slug`` and its figures and tables (None
+    if there is no such part)."""
     from ..document import Chapter
+    from ..templates import EXHIBIT_SLOT
 
     keep: dict[str, Any] = {"front": [], "chapters": [], "appendices": []}
     for section in document.front:
@@ -378,7 +380,13 @@ def _part(document: Any, slug: str) -> Any:
             keep["appendices"] = [section]
     if not any(keep.values()):
         return None
-    return dataclasses.replace(document, **keep)
+    sections = [*keep["front"], *keep["appendices"],
+                *(s for chapter in keep["chapters"] for s in (chapter.opener, *chapter.sections))]
+    placed = {html.unescape(key) for section in sections
+              for key in EXHIBIT_SLOT.findall(section.html)}
+    return dataclasses.replace(document, **keep,
+                               figures=[f for f in document.figures if f.id in placed],
+                               tables=[t for t in document.tables if t.id in placed])
 
 
 # -- HTTP -------------------------------------------------------------------------------------
