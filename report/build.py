@@ -98,6 +98,11 @@ def _quiet(stage: str, detail: str) -> None:
     """The default progress callback: say nothing."""
 
 
+def _both_languages(options: BuildOptions) -> bool:
+    """The bilingual PDF and the web edition hold both languages whatever ``--lang`` says."""
+    return "bilingual" in options.editions or "web" in options.editions
+
+
 def output_name(config: Any, lang: str, edition: str, theme: str) -> str:
     suffix = "" if theme == "default" else f"-{theme}"
     name = config.output_names[lang] if lang in config.output_names else \
@@ -134,7 +139,7 @@ def validate_inputs(options: BuildOptions, diag: Diagnostics,
 
     paths = Paths.under(options.root)
     progress("configuration", "reading data/report.toml and the theme")
-    languages = LANGUAGES if "bilingual" in options.editions else options.languages
+    languages = LANGUAGES if _both_languages(options) else options.languages
     config = load_config(options.root, diag, languages=languages, editions=options.editions,
                          theme=options.theme)
     theme = load_theme(paths, options.theme, diag)
@@ -375,7 +380,7 @@ def start_workers(options: BuildOptions) -> WorkerPool | None:
     this process, leave Ctrl-C to it, and a worker's death is an error saying how it ended
     (:mod:`report.processes`).
     """
-    languages = LANGUAGES if "bilingual" in options.editions else options.languages
+    languages = LANGUAGES if _both_languages(options) else options.languages
     if options.workers < 2 or len(languages) < 2:
         return None
     # This process renders one language itself: the pool holds the others' workers.
@@ -500,6 +505,7 @@ def _build(options: BuildOptions, diag: Diagnostics, progress: Progress) -> Buil
     diag.raise_if_errors("the report could not be rendered")
     result.timings["languages (wall)"] = (rendered := time.perf_counter()) - validated
     languages = inputs.config.languages
+    documents = {lang: per_language[lang][0] for lang in languages}
     editions: list[_Edition] = []
     for lang in languages:
         _document, done, timings, _diag = per_language[lang]
@@ -509,7 +515,6 @@ def _build(options: BuildOptions, diag: Diagnostics, progress: Progress) -> Buil
         progress("render", "bilingual edition: French then English")
         from .bilingual import render_bilingual_html
 
-        documents = {lang: per_language[lang][0] for lang in LANGUAGES}
         html = render_bilingual_html(inputs.config, documents, inputs.theme,
                                      stylesheets(inputs.config, "bilingual"))
         bilingual = lay_out(inputs, options, "fr+en", "bilingual", html, cache, diag)
@@ -526,8 +531,19 @@ def _build(options: BuildOptions, diag: Diagnostics, progress: Progress) -> Buil
                                      output_name(inputs.config, edition.lang, edition.edition,
                                                  options.theme),
                                      edition.data, edition.pages))
+    replace = None
+    if "web" in options.editions:  # a builder of its own over the same documents
+        progress("render", "web edition: pages, data, search index")
+        from .web import superseded, web_outputs
+
+        web_started = time.perf_counter()
+        result.outputs += web_outputs(inputs, documents, options, result.outputs, diag)
+        diag.raise_if_errors("the web edition could not be built")
+        result.rendered.append("web")
+        result.timings["web"] = time.perf_counter() - web_started
+        replace = superseded(options.theme)
     progress("output", f"writing {len(result.outputs)} files to {options.out_dir}")
-    result.manifest = write_outputs(result.outputs, options.out_dir)
+    result.manifest = write_outputs(result.outputs, options.out_dir, replace)
     cache.put_json("builds", fingerprint, {
         "outputs": [{"path": o.filename, "sha256": o.sha256} for o in result.outputs],
         "warnings": [str(w) for w in diag.warnings]})

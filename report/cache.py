@@ -43,7 +43,7 @@ from .diagnostics import Diagnostics
 DEPENDENCIES = (
     "weasyprint", "pydyf", "tinycss2", "vl-convert-python", "altair", "jinja2", "babel", "pandas",
     "numpy", "weightipy", "pydantic", "pydantic-core", "markdown-it-py", "mdit-py-plugins", "nh3",
-    "pyyaml", "fonttools", "pillow", "pikepdf",
+    "pyyaml", "fonttools", "pillow", "pikepdf", "pagefind-bin", "brotli",
 )
 INPUT_FOLDERS = ("data", "templates", "styles")
 PACKAGE = Path(__file__).resolve().parent
@@ -91,7 +91,7 @@ def versions() -> str:
             parts.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{name}=absent")
-    parts.append(hash_files(PACKAGE.glob("*.py"), PACKAGE))
+    parts.append(hash_files(PACKAGE.rglob("*.py"), PACKAGE))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

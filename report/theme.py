@@ -25,6 +25,7 @@ import difflib
 import re
 import shlex
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,14 +132,18 @@ class Theme:
             palette=self.chart_colors,
         )
 
-    def css(self) -> str:
+    def css(self, font_url: Callable[[FontFace], str] | None = None) -> str:
         """``@font-face`` rules and the tokens as CSS custom properties (``overrides.css`` is
-        emitted separately, after the stylesheets, so that it wins over them)."""
+        emitted separately, after the stylesheets, so that it wins over them).
+
+        ``font_url`` gives the address of each face's file (the web edition serves its own
+        copies); by default, the file itself."""
         rules = []
         for face in self.faces:
+            url = font_url(face) if font_url else face.path.as_uri()
             rules.append(
                 f"@font-face {{ font-family: {css_string(face.family)}; "
-                f"src: url({css_string(face.path.as_uri())}); "
+                f"src: url({css_string(url)}); "
                 f"font-weight: {face.weight}; font-style: {face.style}; }}"
             )
         tokens = [f"  --color-{k.replace('_', '-')}: {v};" for k, v in self.colors.items()]

@@ -104,6 +104,19 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+# -- web edition (workstream web) ------------------------------------------------------------
+@pytest.fixture(scope="session")
+def web_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Build the web edition of the real report, strictly, into a temporary folder."""
+    from report.build import BuildOptions, build
+    from report.diagnostics import Diagnostics
+
+    out = tmp_path_factory.mktemp("web-dist")
+    cache = tmp_path_factory.mktemp("web-cache")
+    diag = Diagnostics(strict=True)
+    result = build(BuildOptions(root=ROOT, out_dir=out, editions=("web",), cache_dir=cache), diag)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return Built(out, manifest, result, cache, diag)
 # personal workstream (issue 21) ------------------------------------------------------------------
 @dataclass
 class PersonalBuilt:
