@@ -55,6 +55,7 @@ from weasyprint.images import RasterImage
 from weasyprint.pdf import fonts as _wp_fonts
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import pdfua
 from .cache import Cache
 from .cache import key as cache_key
 from .config import PAGE_SIZES
@@ -332,6 +333,8 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
                                    url_fetcher=fetcher).render(
             stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles, **options)
         laid_out = time.perf_counter()
+        semantics = pdfua.read_semantics(html, [page.anchors for page in document.pages]) \
+            if edition == "screen" else None
         _set_dates(document.metadata, epoch)
         finisher = None
         if edition == "print":
@@ -342,6 +345,10 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
                 _reuse_subset_fonts(cache) if cache is not None and cache.enabled
                 else contextlib.nullcontext()):
             data = document.write_pdf(finisher=finisher, **options)
+        if semantics is not None:
+            repaired = pdfua.repair(data, semantics)
+            data = repaired.data
+            found += repaired.problems
         seconds = (laid_out - started, time.perf_counter() - laid_out)
     except RenderError:
         raise

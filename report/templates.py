@@ -127,6 +127,33 @@ def template_context(config: Config, document: Document, theme: Theme, edition: 
     )
 
 
+_FOOTNOTE = re.compile(r'<span class="footnote">')
+
+
+def number_footnotes(html: str, strings: Any) -> str:
+    """Number the footnotes of one language's report from 1, in reading order, and give each its
+    call and its label as links, with the DPUB-ARIA roles that the PDF's structure repair maps to
+    a Reference and a Note with its Lbl (report/pdfua.py): the call links to the note, the note's
+    label back to the call. The engine's own call and marker are turned off (report.css), so
+    the numbers restart in each part of the bilingual edition, which numbers each language's body
+    on its own.
+    """
+    count = 0
+
+    def number(_match: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        call = Markup.escape(strings.format("footnote_call", n=count))
+        back = Markup.escape(strings.format("footnote_back", n=count))
+        return (f'<a class="footnote-call" role="doc-noteref" id="footnote-call-{count}" '
+                f'href="#footnote-{count}" title="{call}">{count}</a>'
+                f'<span class="footnote" role="doc-footnote" id="footnote-{count}">'
+                f'<a class="footnote-label" role="doc-backlink" href="#footnote-call-{count}" '
+                f'title="{back}">{count}.</a> ')
+
+    return _FOOTNOTE.sub(number, html)
+
+
 def relative_urls(html: str, root: Path) -> str:
     """Name project files relative to the project root (the PDF engine's base URL).
 
@@ -165,7 +192,8 @@ def render_fragment(config: Config, document: Document, theme: Theme, edition: s
 
     env.filters["exhibits"] = exhibits
     try:
-        return relative_urls(env.get_template(template).render(**context), config.paths.root)
+        html = env.get_template(template).render(**context)
+        return relative_urls(number_footnotes(html, document.strings), config.paths.root)
     except jinja2.UndefinedError as exc:
         raise RenderError(f"template variable missing: {exc.message}",
                           file=config.paths.templates,
