@@ -164,12 +164,14 @@ def lay_out(inputs: _Inputs, options: BuildOptions, lang: str, edition: str, htm
             cache: cachelib.Cache) -> _Edition:
     """The PDF of one edition: from the cache when its HTML and styles are unchanged."""
     from .pdf import render_pdf
+    from .printing import print_setup
 
     config, theme = inputs.config, inputs.theme
     folders = {config.paths.styles, theme.folder, *theme.font_dirs}
     assets = cachelib.hash_files(
         {p for folder in folders for p in folder.rglob("*") if p.is_file()}, config.paths.root)
-    name = cachelib.key("pdf", edition, str(options.strict), config.page_size, html, assets)
+    name = cachelib.key("pdf", edition, str(options.strict), config.page_size,
+                        config.print_condition, html, assets)
     meta = cache.get_json("pdf-meta", name)
     data = cache.get("pdf", name) if meta is not None else None
     if meta is not None and data is not None:
@@ -179,7 +181,10 @@ def lay_out(inputs: _Inputs, options: BuildOptions, lang: str, edition: str, htm
     rendered = render_pdf(html, base_url=config.paths.root, roots=roots,
                           edition="screen" if edition == "bilingual" else edition,
                           title=f"{lang} {edition}", epoch=epoch, strict=options.strict,
-                          page_size=config.page_size, cache=cache)
+                          page_size=config.page_size, cache=cache,
+                          printing=print_setup(config.print_condition, theme.cmyk,
+                                               config.paths.styles / "icc")
+                          if edition == "print" else None)
     cache.put("pdf", name, rendered.data)
     cache.put_json("pdf-meta", name, {"pages": rendered.pages,
                                       "warnings": list(rendered.warnings)})

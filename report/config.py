@@ -30,6 +30,7 @@ from .errors import (
     yaml_line,
 )
 from .i18n import LANGUAGES, Strings, load_strings
+from .printing import CONDITIONS
 
 EDITIONS: tuple[str, ...] = ("screen", "print", "bilingual")
 PAGE_SIZES = {"letter": "8.5in 11in", "a4": "210mm 297mm"}
@@ -150,6 +151,7 @@ class Config:
     editions: tuple[str, ...] = ("screen",)
     theme: str = "default"
     extra: dict[str, Any] = field(default_factory=dict)
+    print_condition: str = "FOGRA39"  # [print] condition: a key of report.printing.CONDITIONS
 
 
 def _isbn_ok(isbn: str) -> bool:
@@ -350,7 +352,7 @@ def load_config(
         raise_if_any(errors, "the configuration has problems")
     line = lines.get
     errors += _unknown_keys(raw, {"report", "isbn", "isbn_print", "output", "credits", "facts",
-                                  "partners"},
+                                  "partners", "print"},
                             path, "report.toml", line)
     report = _table(raw, "report", path, lines, errors)
     errors += _unknown_keys(report, {"publisher", "date", "page_size", "url", "title", "subtitle",
@@ -431,6 +433,14 @@ def load_config(
             if not item.get(lang):
                 errors.append(ConfigError(f"partner {item.get('id')!r} has no {lang} name",
                                           file=path, line=line("partners")))
+    printing = _table(raw, "print", path, lines, errors)
+    errors += _unknown_keys(printing, {"condition"}, path, "[print]",
+                            lambda key: line(f"print.{key}"))
+    condition = printing.get("condition", "FOGRA39")
+    if not isinstance(condition, str) or condition not in CONDITIONS:
+        errors.append(ConfigError("unknown printing condition", file=path,
+                                  line=line("print.condition"), value=condition,
+                                  hint=f"use one of {', '.join(CONDITIONS)}"))
     credits = _table(raw, "credits", path, lines, errors)
     authors = credits.get("authors", [])
     if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
@@ -475,4 +485,5 @@ def load_config(
         languages=tuple(lang for lang in LANGUAGES if lang in languages),
         editions=tuple(e for e in EDITIONS if e in editions),
         theme=theme,
+        print_condition=str(condition),
     )

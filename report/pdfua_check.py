@@ -28,7 +28,7 @@ Rules (each a function ``_rule_*`` below; the rule's name is the finding's ``rul
 * ``figures``: alternative text on every Figure; a figure that draws ▲ or ▼ names each
   significant difference in words (``Expectations.markers``); a ▲ ▼ in the text has /ActualText.
 * ``notes``: every Note has a unique /ID, a Lbl, and a Reference that links to it; labels count
-  1, 2, 3… within each language.
+  1, 2, 3… within each language; as many Notes as ``Expectations.notes`` says there are notes.
 * ``leaders``: no run of leader dots in tagged text.
 
 Run it from the command line on any PDF: ``python -m report.pdfua_check file.pdf``.
@@ -76,8 +76,9 @@ _STOP_WORDS = {
                      "at", "which", "not", "was", "were", "they", "its", "our", "more", "also",
                      "than", "these", "those", "who", "been"]),
 }
-_BLOCKS = frozenset({"P", "H1", "H2", "H3", "H4", "H5", "H6", "LBody", "TD", "TH", "Caption",
-                     "Note", "BlockQuote"})
+# The elements whose language is guessed: running text. Headings, cells and short items are
+# left out: they are often proper names (a French enterprise's name in the English edition).
+_BLOCKS = frozenset({"P", "LBody", "Caption", "Note", "BlockQuote"})
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class Expectations:
     # language → marker glyph → the words that say it (e.g. {"fr": {"▲": "significativement…"}})
     markers: dict[str, dict[str, str]] = field(default_factory=dict)
     detect_languages: bool = True  # flag French or English paragraphs tagged otherwise
+    notes: int | None = None  # how many footnotes the document has (None: not checked)
 
     @classmethod
     def from_strings(cls, strings: dict[str, Any], **others: Any) -> Expectations:
@@ -296,11 +298,26 @@ def _rule_tables(doc: _Document, _exp: Expectations, report: Report) -> None:
 def _guess_language(text: str) -> str | None:
     """'fr' or 'en' when the text's function words say so plainly, else None."""
     words = [w.lower().strip("’'") for w in _WORD.findall(text)]
-    if len(words) < 6:
+    if len(words) < 8:
         return None
     counts = {lang: sum(w in stop for w in words) for lang, stop in _STOP_WORDS.items()}
     (best, high), (_other, low) = sorted(counts.items(), key=lambda kv: -kv[1])
     return best if high >= 3 and high >= 3 * max(low, 1) else None
+
+
+def _own_text(element: Element, doc: _Document) -> str:
+    """An element's text without the parts that say they are in another language."""
+    lang = doc.lang_of(element)
+    parts: list[str] = []
+    for item in element.order:
+        if isinstance(item, Element):
+            if doc.lang_of(item) == lang:
+                parts.append(_own_text(item, doc))
+        elif isinstance(item, tuple) and item[0] is not None:
+            sequence = doc.pages[item[0]].by_mcid.get(item[1])
+            if sequence is not None:
+                parts.append(sequence.text)
+    return " ".join(parts)
 
 
 def _rule_languages(doc: _Document, exp: Expectations, report: Report) -> None:
@@ -319,7 +336,7 @@ def _rule_languages(doc: _Document, exp: Expectations, report: Report) -> None:
                      f"the language is '{expected}'", page + 1)
         if exp.detect_languages and element.kind in _BLOCKS:
             report.counts["paragraphs"] += 1
-            text = texts.setdefault(element.obj.objgen, element_text(element, doc.pages))
+            text = texts.setdefault(element.obj.objgen, _own_text(element, doc))
             guess = _guess_language(text)
             if guess is not None and doc.lang_of(element).split("-")[0] != guess:
                 _add(report, "languages", f"{element.kind} {text.strip()[:50]!r} reads as "
@@ -448,7 +465,7 @@ def _rule_figures(doc: _Document, exp: Expectations, report: Report) -> None:
                  f"({doc.lang_of(element)})", doc.page_of(element))
 
 
-def _rule_notes(doc: _Document, _exp: Expectations, report: Report) -> None:
+def _rule_notes(doc: _Document, exp: Expectations, report: Report) -> None:
     seen: Counter[str] = Counter()
     referenced = set()
     for element in doc.tree.elements:
@@ -483,6 +500,9 @@ def _rule_notes(doc: _Document, _exp: Expectations, report: Report) -> None:
     for note_id, count in seen.items():
         if note_id and count > 1:
             _add(report, "notes", f"/ID {note_id!r} is on {count} Notes")
+    if exp.notes is not None and report.counts["notes"] != exp.notes:
+        _add(report, "notes", f"{report.counts['notes']} Notes where the document has "
+             f"{exp.notes} footnotes")
 
 
 def _rule_leaders(doc: _Document, _exp: Expectations, report: Report) -> None:

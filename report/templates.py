@@ -49,6 +49,7 @@ class TemplateContext(TypedDict):
     other_lang: str
     deposit_lines: list[str]
     partners: list[dict[str, Any]]
+    main_partner_lang: str | None
     theme: Theme
     theme_css: Markup
     theme_overrides: Markup
@@ -114,8 +115,9 @@ def template_context(config: Config, document: Document, theme: Theme, edition: 
         isbn_print=config.isbn_print[lang],
         other_lang="en" if lang == "fr" else "fr",
         deposit_lines=strings.format("colophon_deposit_text", year=config.date.year).split("\n"),
-        partners=[{"id": p.id, "role": p.role, "name": typography(p.name[lang], lang),
-                   "logo": logos[p.id]} for p in config.partners],
+        partners=[{"id": p.id, "role": p.role, "logo": logos[p.id],
+                   **_name_parts(p.name, lang)} for p in config.partners],
+        main_partner_lang=_foreign(config.strings, "main_partner_name", lang),
         theme=theme,
         theme_css=Markup(theme.css()),
         theme_overrides=Markup(theme.overrides_css),
@@ -152,6 +154,24 @@ def number_footnotes(html: str, strings: Any) -> str:
                 f'title="{back}">{count}.</a> ')
 
     return _FOOTNOTE.sub(number, html)
+
+
+def _name_parts(names: dict[str, str], lang: str) -> dict[str, str]:
+    """A partner's name as the template shows it: ``name``, and when an edition in another
+    language names it by its French name (a proper name, perhaps with a gloss after it), that
+    French part as ``foreign`` (tagged ``lang="fr"`` so that a screen reader pronounces it in
+    French) and the rest as ``rest``."""
+    name = typography(names[lang], lang)
+    if lang == "fr" or not names[lang].startswith(names["fr"]):
+        return {"name": name, "foreign": "", "rest": ""}
+    return {"name": name, "foreign": typography(names["fr"], "fr"),
+            "rest": typography(names[lang][len(names["fr"]):], lang)}
+
+
+def _foreign(strings: Any, key: str, lang: str) -> str | None:
+    """``"fr"`` when an edition in another language gives the string ``key`` in French (an
+    untranslated proper name), else None."""
+    return "fr" if lang != "fr" and strings[lang][key] == strings["fr"][key] else None
 
 
 def relative_urls(html: str, root: Path) -> str:

@@ -46,6 +46,9 @@ SCHEMA: dict[str, str] = {
     **{f"cover_line.{lang}": "str" for lang in LANGUAGES},
     **{f"colors.{key}": "color" for key in COLOR_KEYS},
     "colors.chart": "color[]",
+    # optional: the brand guide's CMYK for a colour (percentages), used as given in print
+    **{f"colors_cmyk.{key}": "cmyk" for key in COLOR_KEYS},
+    "colors_cmyk.chart": "cmyk[]",
     **{f"fonts.{role}": "str" for role in FONT_ROLES},
     "fonts.fallback": "str",
     "fonts.dirs": "str[]",
@@ -97,6 +100,8 @@ class Theme:
     cover_line: dict[str, str] = field(default_factory=dict)
     overrides_css: str = ""
     fallback_font: str | None = None
+    # the print edition's ink for a colour, as the theme gives it: #RRGGBB → (c, m, y, k) in 0–1
+    cmyk: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
     @property
     def font_dirs(self) -> tuple[Path, ...]:
@@ -265,6 +270,34 @@ def _check_colors(flat: dict[str, Any], p: _Problems) -> tuple[dict[str, str], l
                       "chart bars", value=colour,
                       hint=f"use a {'darker' if _light(colors['background']) else 'lighter'} shade")
     return colors, chart
+
+
+def _check_cmyk(flat: dict[str, Any], colors: dict[str, str], chart: list[str],
+                p: _Problems) -> dict[str, tuple[float, float, float, float]]:
+    """``[colors_cmyk]``: four percentages per colour; one colour, one ink."""
+    given: list[tuple[str, str | None, Any]] = [
+        (f"colors_cmyk.{key}", colors.get(key), flat[f"colors_cmyk.{key}"])
+        for key in COLOR_KEYS if f"colors_cmyk.{key}" in flat]
+    series = flat.get("colors_cmyk.chart")
+    if series is not None:
+        if not isinstance(series, list) or len(series) != len(chart):
+            p.add("colors_cmyk.chart", f"must list one CMYK value per chart colour "
+                  f"({len(chart)})", value=series)
+        else:
+            given += [("colors_cmyk.chart", hex_, value) for hex_, value in zip(chart, series, strict=True)]
+    inks: dict[str, tuple[float, float, float, float]] = {}
+    for key, hex_, value in given:
+        if not (isinstance(value, list) and len(value) == 4 and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 100
+                for v in value)):
+            p.add(key, "must be four percentages [C, M, Y, K] from 0 to 100", value=value,
+                  hint="e.g. [100, 30, 0, 40], as the brand guide gives them")
+            continue
+        ink = tuple(round(v / 100, 4) for v in value)
+        if hex_ is not None and inks.setdefault(hex_, ink) != ink:  # type: ignore[arg-type]
+            p.add(key, f"{hex_} already prints as {[round(v * 100) for v in inks[hex_]]}",
+                  value=value, hint="give one colour one ink")
+    return inks
 
 
 def _light(colour: str) -> bool:
@@ -480,6 +513,7 @@ def load_theme(paths: Paths, name: str = "default") -> Theme:
         p.add("name", f"does not match the theme's folder name {name!r}", value=flat["name"],
               hint=f'write name = "{name}"')
     colors, chart = _check_colors(flat, p)
+    cmyk = _check_cmyk(flat, colors, chart, p)
     faces, roles = _check_fonts(flat, folder, paths, p)
     logo = _check_logos(flat, folder, p)
     overrides = _read_overrides(folder, p)
@@ -499,4 +533,5 @@ def load_theme(paths: Paths, name: str = "default") -> Theme:
                     if f"cover_line.{lang}" in flat},
         overrides_css=overrides,
         fallback_font=roles.get("fallback"),
+        cmyk=cmyk,
     )
