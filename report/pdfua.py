@@ -233,6 +233,8 @@ def repair(data: bytes, semantics: Semantics) -> Repaired:
         _parent_tree(pdf, tree)
         _page_labels(pdf, semantics.page_labels)
         out = io.BytesIO()
+        if "/ID" in pdf.trailer:  # the file identifier: a hash of what is written, nothing else
+            del pdf.trailer["/ID"]
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return Repaired(out.getvalue(), problems)
@@ -603,7 +605,7 @@ def _languages(tree: StructTree, pages: list[PageContent], semantics: Semantics)
                 element.obj.Lang = pikepdf.String(lang)
     texts = _texts(tree, pages)
     for lang, text in semantics.passages:
-        matches = _outermost(tree, texts, _key(text))
+        matches = _outermost(tree, texts, _key(text)) or _split(tree, texts, _key(text))
         if not matches:
             problems.append(f"a passage in language '{lang}' was not found in the PDF "
                             f"({text.strip()[:60]!r})")
@@ -627,6 +629,24 @@ def _outermost(tree: StructTree, texts: dict[tuple[int, int], str], key: str) ->
         if parent is not None and texts.get(parent.obj.objgen) == key:
             continue
         found.append(element)
+    return found
+
+
+def _split(tree: StructTree, texts: dict[tuple[int, int], str], key: str) -> list[Element]:
+    """Runs of sibling elements whose texts make ``key`` together: an inline element that the
+    engine broke across lines is one element per line."""
+    found = []
+    for element in tree.elements:
+        kids = element.children
+        for i in range(len(kids)):
+            text = ""
+            for j in range(i, len(kids)):
+                text += texts.get(kids[j].obj.objgen, "")
+                if not key.startswith(text) or not text:
+                    break
+                if text == key:
+                    found += kids[i:j + 1]
+                    break
     return found
 
 

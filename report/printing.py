@@ -134,7 +134,8 @@ class Separator:
 
         image = Image.new(mode, (len(pixels), 1))
         image.putdata(pixels)
-        return list(ImageCms.applyTransform(image, transform).getdata())
+        result = ImageCms.applyTransform(image, transform)
+        return [result.getpixel((i, 0)) for i in range(len(pixels))]
 
     @staticmethod
     def _lab(pixel: tuple[int, ...]) -> tuple[float, float, float]:
@@ -233,7 +234,7 @@ def finish(data: bytes, setup: PrintSetup, *, document_id: str) -> Finished:
         for page in pdf.pages:
             converter.page(page)
             _boxes_and_marks(pdf, page)
-        _output_intent(pdf, setup.condition)
+        _output_intent(pdf, setup)
         _document_id(pdf, document_id)
         limit = setup.condition.total_ink + 0.005
         for hex_, ink in separator.inks.items():
@@ -242,6 +243,8 @@ def finish(data: bytes, setup: PrintSetup, *, document_id: str) -> Finished:
                                 f"covers {sum(ink) * 100:.0f} %, over the {setup.condition.key} "
                                 f"limit of {setup.condition.total_ink * 100:.0f} %")
         out = io.BytesIO()
+        if "/ID" in pdf.trailer:  # the file identifier: a hash of what is written, nothing else
+            del pdf.trailer["/ID"]
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     return Finished(out.getvalue(), list(dict.fromkeys(problems)))
@@ -264,6 +267,7 @@ class _Converter:
         self.done: set[tuple[int, int]] = set()
         self.overprint = pdf.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.ExtGState, OP=True, op=True, OPM=1))
+        self.all = _separation_all(pdf)
 
     def _once(self, obj: Any) -> bool:
         if not obj.is_indirect:
@@ -285,8 +289,7 @@ class _Converter:
         content = self.stream(page, resources)
         # The engine's page stream leaves a flipped matrix set: the marks need a clean one.
         page.obj.Contents = self.pdf.make_stream(b"q\n" + content + b"\nQ\n" + _marks(page))
-        self._add_resource(resources, "/ExtGState", _OVERPRINT, self.overprint)
-        self._add_resource(resources, "/ColorSpace", _ALL, _separation_all(self.pdf))
+        self._add_resource(page.obj.Resources, "/ColorSpace", _ALL, self.all)
 
     def _add_resource(self, resources: Any, kind: str, name: str, value: Any) -> None:
         pikepdf = self.pikepdf
@@ -333,13 +336,31 @@ class _Converter:
                     group.write(self.stream(group, group.get("/Resources")))
 
     def shading(self, shading: Any) -> None:
-        if not self._once(shading) or shading.get("/ColorSpace") != "/DeviceRGB":
+        if not self._once(shading) or not self._rgb_shading(shading):
             return
         shading.ColorSpace = self.pikepdf.Name.DeviceCMYK
         if "/Background" in shading:
             shading.Background = self.pikepdf.Array(
                 self.separator.separate_float(tuple(_numbers(list(shading.Background)))))
         self.function(shading.Function)
+
+    def _rgb_shading(self, shading: Any) -> bool:
+        """Whether a shading's colours are RGB: in /DeviceRGB or an RGB ICC space, or (what the
+        engine writes for the print variant) in the output intent's CMYK space but with
+        three-component colours."""
+        pikepdf = self.pikepdf
+        space = shading.get("/ColorSpace")
+        if space == "/DeviceRGB":
+            return True
+        if isinstance(space, pikepdf.Array) and len(space) == 2 and space[0] == "/ICCBased":
+            if int(space[1].get("/N", 0)) == 3:
+                return True
+            function = shading.get("/Function")
+            while isinstance(function, pikepdf.Dictionary) and "/Functions" in function:
+                function = function.Functions[0]
+            return isinstance(function, pikepdf.Dictionary) and \
+                len(function.get("/C0", [0, 0, 0, 0])) == 3
+        return False
 
     def function(self, function: Any) -> None:
         pikepdf = self.pikepdf
@@ -369,7 +390,7 @@ class _Converter:
         stack: list[tuple[bool, bool, Any]] = []
         fill: Any = (0.0, 0.0, 0.0, 1.0)  # the current fill (CMYK), for black text
         text_start: int | None = None
-        black_text = mixed_text = False
+        black_text = mixed_text = overprinted = False
 
         def instruction(operands: list[Any], operator: str) -> Any:
             return pikepdf.ContentStreamInstruction(operands, pikepdf.Operator(operator))
@@ -433,9 +454,15 @@ class _Converter:
                     out.insert(text_start, instruction([pikepdf.Name(_OVERPRINT)], "gs"))
                     out.insert(text_start, instruction([], "q"))
                     out.append(instruction([], "Q"))
+                    overprinted = True
                 text_start = None
                 continue
             out.append(item)
+        if overprinted:  # the stream names the overprint state: its resources must hold it
+            holder = owner.obj if isinstance(owner, pikepdf.Page) else owner
+            if "/Resources" not in holder:
+                holder.Resources = pikepdf.Dictionary()
+            self._add_resource(holder.Resources, "/ExtGState", _OVERPRINT, self.overprint)
         return pikepdf.unparse_content_stream(out)
 
 
@@ -490,10 +517,14 @@ def _boxes_and_marks(pdf: Any, page: Any) -> None:
     page.obj.BleedBox = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
 
 
-def _output_intent(pdf: Any, condition: Condition) -> None:
+def _output_intent(pdf: Any, setup: PrintSetup) -> None:
+    """The registered condition's names, and its profile as committed (the engine embeds the
+    profile as LittleCMS re-serialises it: the same tables, 1.5 to 1.8 times the bytes)."""
     import pikepdf
 
+    condition = setup.condition
     for intent in pdf.Root.get("/OutputIntents", []):
+        intent.DestOutputProfile.write(setup.profile)
         intent.OutputConditionIdentifier = pikepdf.String(condition.identifier)
         intent.OutputCondition = pikepdf.String(condition.description)
         intent.Info = pikepdf.String(condition.description)
