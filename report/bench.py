@@ -140,10 +140,14 @@ def _final_html(project: Path) -> tuple[list[Path], str]:
     """The final HTML of each default edition, as the build gives it to the engine."""
     from .build import BuildOptions, assemble, render_charts, stylesheets, validate_inputs
     from .cache import Cache
+    from .diagnostics import Diagnostics
     from .templates import render_html
 
     options = BuildOptions(root=project, out_dir=project / "dist", cache_dir=None)
-    inputs = validate_inputs(options, lambda *_: None)
+    diag = Diagnostics()
+    inputs = validate_inputs(options, diag)
+    diag.raise_if_errors()
+    assert inputs is not None
     paths = []
     for lang in ("fr", "en"):
         charts = render_charts(inputs, lang, Cache(None))

@@ -1,7 +1,9 @@
 """The whole pipeline, stage by stage: from the project folder to PDFs and their manifest.
 
-Input: :class:`BuildOptions` (project root, output folder, languages, editions, theme, strictness,
-cache folder, number of worker processes).
+Input: :class:`BuildOptions` (project root, output folder, languages, editions, theme, cache
+folder, number of worker processes) and the build's :class:`~report.diagnostics.Diagnostics`
+(``--strict``, ``--check`` and ``--release`` are its properties; every stage records its problems
+there).
 Output: a :class:`BuildResult` listing what was written and what was laid out anew. Everything is
 read, validated and rendered in memory first; files are written only at the end, atomically, so a
 failed or interrupted build writes nothing and leaves the previous PDFs untouched.
@@ -25,12 +27,21 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import LANGUAGES
 from . import cache as cachelib
-from .errors import raise_if_any
+from .diagnostics import Diagnostics
 from .output import Output, write_outputs
+
+if TYPE_CHECKING:
+    from .charts import Chart
+    from .config import Config
+    from .content import Content
+    from .document import Document
+    from .exhibits import ExhibitData
+    from .statistics import Statistics
+    from .theme import Theme
 
 Progress = Callable[[str, str], None]
 LANG_EDITIONS = ("screen", "print")
@@ -43,8 +54,6 @@ class BuildOptions:
     languages: tuple[str, ...] = LANGUAGES
     editions: tuple[str, ...] = ("screen",)
     theme: str = "default"
-    strict: bool = False
-    check_only: bool = False
     cache_dir: Path | None = None  # None: no cache
     workers: int = 2
 
@@ -53,7 +62,6 @@ class BuildOptions:
 class BuildResult:
     outputs: list[Output] = field(default_factory=list)
     manifest: Path | None = None
-    warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     rendered: list[str] = field(default_factory=list)  # editions laid out by the engine
     reused: list[str] = field(default_factory=list)  # editions taken from the cache
@@ -61,14 +69,15 @@ class BuildResult:
 
 
 @dataclass
-class _Inputs:
+class Inputs:
     """Everything validated before any rendering: what a language worker needs."""
 
-    config: Any
-    theme: Any
-    stats: Any
-    exhibits: dict[str, dict[str, Any]]
-    content: Any
+    config: Config
+    theme: Theme
+    stats: Statistics
+    exhibits: dict[str, dict[str, ExhibitData]]
+    content: Content
+    documents: dict[str, Document]  # each language's, assembled and checked; charts come later
 
 
 @dataclass
@@ -103,33 +112,73 @@ def stylesheets(config: Any, edition: str) -> list[str]:
 
 
 # -- stages -----------------------------------------------------------------------------------
-def validate_inputs(options: BuildOptions, progress: Progress) -> _Inputs:
-    """Configuration, data, statistics, exhibits and content: read and check everything."""
-    from .config import load_config
+def validate_inputs(options: BuildOptions, diag: Diagnostics,
+                    progress: Progress = _quiet) -> Inputs | None:
+    """Configuration, theme, stylesheets, data, statistics, exhibits and content: read and check
+    everything, going on past every problem that leaves the next checks possible (so that one run
+    reports them all). Returns the inputs when everything is valid, else None; every problem is
+    in ``diag``. The build and ``--check`` run this same function."""
+    from .codebook import load_codebook
+    from .config import Paths, load_config, load_structure
     from .content import load_content
     from .data import load_survey
+    from .document import build_document
     from .exhibits import compute_exhibits, load_definitions
     from .statistics import compute_statistics
+    from .stylesheets import check_stylesheets
     from .theme import load_theme
 
+    paths = Paths.under(options.root)
     progress("configuration", "reading data/report.toml and the theme")
     languages = LANGUAGES if "bilingual" in options.editions else options.languages
-    config = load_config(options.root, languages=languages, editions=options.editions,
+    config = load_config(options.root, diag, languages=languages, editions=options.editions,
                          theme=options.theme)
-    theme = load_theme(config.paths, options.theme)
+    theme = load_theme(paths, options.theme, diag)
+    check_stylesheets(paths, theme, diag)
     progress("data", "validating the survey")
-    survey = load_survey(config.paths.survey)
+    survey = load_survey(paths.survey, diag, root=paths.root)
+    codebook = survey.codebook if survey is not None else load_codebook(  # for the names only:
+        paths.survey / "codebook.yaml", Diagnostics(), root=paths.root)  # its problems are in diag
     progress("statistics", "weighting and estimating")
-    stats = compute_statistics(survey)
-    definitions = {**load_definitions(config.paths.figures, "figure", stats.codebook),
-                   **load_definitions(config.paths.tables, "table", stats.codebook)}
-    exhibits = compute_exhibits(definitions, stats, config.strings)
+    stats = None
+    if survey is not None:
+        with diag.collecting():
+            stats = compute_statistics(survey)
+    definitions = None
+    named: dict[str, set[str]] = {"figure": set(), "table": set()}  # broken ones included
+    if codebook is not None:
+        figures = load_definitions(paths.figures, "figure", codebook, diag, root=paths.root,
+                                   named=named["figure"])
+        tables = load_definitions(paths.tables, "table", codebook, diag, root=paths.root,
+                                  named=named["table"])
+        if figures is not None and tables is not None:
+            definitions = {**figures, **tables}
     progress("content", "reading Markdown in every language")
-    content = load_content(config)
-    return _Inputs(config, theme, stats, exhibits, content)
+    structure = config.structure if config is not None else \
+        load_structure(paths.structure, Diagnostics(), root=paths.root)  # reported once
+    content = load_content(paths, structure, languages, diag) if structure is not None else None
+    exhibits = None
+    if definitions is not None and stats is not None and config is not None:
+        with diag.collecting():
+            exhibits = compute_exhibits(definitions, stats, config.strings)
+    documents: dict[str, Document] = {}
+    if config is not None and content is not None and codebook is not None \
+            and definitions is not None:
+        # Without statistics (invalid responses), every name is still checked (the codebook's).
+        for lang in config.languages:
+            document = build_document(
+                config, content, lang, stats if exhibits is not None else None,
+                exhibits[lang] if exhibits is not None else {}, {}, diag, codebook=codebook,
+                defined={key: family for family, keys in named.items() for key in keys})
+            if document is not None:
+                documents[lang] = document
+    if not diag.ok or config is None or theme is None or stats is None or exhibits is None \
+            or content is None:
+        return None
+    return Inputs(config, theme, stats, exhibits, content, documents)
 
 
-def render_charts(inputs: _Inputs, lang: str, cache: cachelib.Cache) -> dict[str, Any]:
+def render_charts(inputs: Inputs, lang: str, cache: cachelib.Cache) -> dict[str, Any]:
     """Draw every figure of one language, reusing the cached SVG of a figure whose data, texts,
     chart style, locale and font are unchanged (:func:`report.charts.chart_key`)."""
     from .charts import Chart, chart_key, render_chart
@@ -152,17 +201,20 @@ def render_charts(inputs: _Inputs, lang: str, cache: cachelib.Cache) -> dict[str
     return charts
 
 
-def assemble(inputs: _Inputs, lang: str, charts: dict[str, Any]) -> Any:
-    """The document of one language: content, statistics and charts resolved into HTML parts."""
-    from .document import build_document
+def assemble(inputs: Inputs, lang: str, charts: dict[str, Chart]) -> Document:
+    """The document of one language (assembled and checked in :func:`validate_inputs`) with its
+    charts in place."""
+    document = inputs.documents[lang]
+    for placement in document.figures:
+        placement.chart = charts.get(placement.id)
+    return document
 
-    return build_document(inputs.config, inputs.content, lang, inputs.stats,
-                          inputs.exhibits[lang], charts)
 
-
-def lay_out(inputs: _Inputs, options: BuildOptions, lang: str, edition: str, html: str,
-            cache: cachelib.Cache) -> _Edition:
-    """The PDF of one edition: from the cache when its HTML and styles are unchanged."""
+def lay_out(inputs: Inputs, options: BuildOptions, lang: str, edition: str, html: str,
+            cache: cachelib.Cache, diag: Diagnostics) -> _Edition | None:
+    """The PDF of one edition: from the cache when its HTML and styles are unchanged (its engine
+    warnings are then recorded again). None when the engine reported an error."""
+    from .diagnostics import ReportWarning
     from .pdf import render_pdf
     from .printing import print_setup
 
@@ -170,34 +222,40 @@ def lay_out(inputs: _Inputs, options: BuildOptions, lang: str, edition: str, htm
     folders = {config.paths.styles, theme.folder, *theme.font_dirs}
     assets = cachelib.hash_files(
         {p for folder in folders for p in folder.rglob("*") if p.is_file()}, config.paths.root)
-    name = cachelib.key("pdf", edition, str(options.strict), config.page_size,
-                        config.print_condition, html, assets)
+    name = cachelib.key("pdf", edition, config.page_size, config.print_condition, html, assets)
     meta = cache.get_json("pdf-meta", name)
     data = cache.get("pdf", name) if meta is not None else None
     if meta is not None and data is not None:
+        for warning in meta["warnings"]:
+            diag.warn(ReportWarning(warning))
         return _Edition(lang, edition, data, int(meta["pages"]), tuple(meta["warnings"]), False)
     epoch = int(_dt.datetime.combine(config.date, _dt.time(12), _dt.UTC).timestamp())
     roots = (config.paths.styles, config.paths.templates, theme.folder, *theme.font_dirs)
+    found = len(diag.errors)
     rendered = render_pdf(html, base_url=config.paths.root, roots=roots,
                           edition="screen" if edition == "bilingual" else edition,
-                          title=f"{lang} {edition}", epoch=epoch, strict=options.strict,
+                          title=f"{lang} {edition}", epoch=epoch, diag=diag,
                           page_size=config.page_size, cache=cache,
                           printing=print_setup(config.print_condition, theme.cmyk,
                                                config.paths.styles / "icc")
                           if edition == "print" else None)
-    cache.put("pdf", name, rendered.data)
-    cache.put_json("pdf-meta", name, {"pages": rendered.pages,
-                                      "warnings": list(rendered.warnings)})
+    if len(diag.errors) > found and not diag.strict:
+        return None  # an engine error: nothing to keep
+    if len(diag.errors) == found:
+        cache.put("pdf", name, rendered.data)
+        cache.put_json("pdf-meta", name, {"pages": rendered.pages,
+                                          "warnings": list(rendered.warnings)})
     return _Edition(lang, edition, rendered.data, rendered.pages, rendered.warnings, True,
                     rendered.seconds)
 
 
-def build_language(inputs: _Inputs, options: BuildOptions, lang: str, editions: tuple[str, ...]
-                   ) -> tuple[Any, list[_Edition], dict[str, float]]:
+def build_language(inputs: Inputs, options: BuildOptions, lang: str, editions: tuple[str, ...],
+                   diag: Diagnostics) -> tuple[Document, list[_Edition], dict[str, float],
+                                               Diagnostics]:
     """One language, start to finish: charts → document → HTML → PDF for each edition.
 
-    Returns the document, the editions and how long each step took (seconds, for ``--verbose``
-    and the benchmark)."""
+    Returns the document, the editions, how long each step took (seconds, for ``--verbose`` and
+    the benchmark) and what was found on the way (``diag``, which travels back from a worker)."""
     from .templates import render_html
 
     clock = time.perf_counter()
@@ -219,18 +277,20 @@ def build_language(inputs: _Inputs, options: BuildOptions, lang: str, editions: 
             html = render_html(inputs.config, document, inputs.theme, edition,
                                stylesheets(inputs.config, edition))
             lap(f"{edition} html")
-            results.append(lay_out(inputs, options, lang, edition, html, cache))
+            done = lay_out(inputs, options, lang, edition, html, cache, diag)
             lap(f"{edition} pdf")
+            if done is None:
+                continue
+            results.append(done)
             timings[f"{lang} {edition} pdf: layout"], timings[f"{lang} {edition} pdf: write"] = \
-                results[-1].seconds
-    return document, results, timings
+                done.seconds
+    return document, results, timings, diag
 
 
 # Allocations between two young-generation collections while a language renders, and while the
 # build validates its inputs or a worker imports its libraries (Python's default is 700): the engine
-# allocates millions of short-lived boxes, so the default collects over a thousand times per
-# edition, about a tenth of the engine's time; validating and importing collected 480 times, for
-# 0.1 s of CPU in each process.
+# allocates millions of short-lived boxes, and the default collects over a thousand times per
+# edition (measurements: docs/performance.md).
 YOUNG_COLLECTION_THRESHOLD = 50_000
 
 
@@ -242,9 +302,8 @@ def few_collections() -> Iterator[None]:
     collector (``gc.freeze``): it lives to the end of the build, and walking it at every old-
     generation collection is pure cost. Young collections run every
     :data:`YOUNG_COLLECTION_THRESHOLD` allocations instead of 700: the engine's reference cycles
-    are still reclaimed, in larger batches (the report's peak memory did not grow: 464 MiB
-    against 468 MiB). Both settings are restored on exit, so a caller such as the test suite
-    keeps its own.
+    are still reclaimed, in larger batches, and peak memory does not grow (docs/performance.md).
+    Both settings are restored on exit, so a caller such as the test suite keeps its own.
     """
     thresholds = gc.get_threshold()
     gc.freeze()
@@ -262,9 +321,9 @@ def _warm_worker() -> None:
     rendering stack (Altair and vl-convert included) and what unpickling the inputs needs, so that
     the language's real work starts at once.
 
-    The chart engine itself starts with the first chart to draw (about 0.7 s): started here,
-    it made every rebuild wait for it, charts cached or not, since the worker was ready after the
-    parent had validated; in a cold build, it costs the same either way. Nothing here reads the
+    The chart engine itself starts with the first chart to draw: started here, it made every
+    rebuild wait for it, charts cached or not, since the worker was ready after the parent had
+    validated; in a cold build, it costs the same either way (docs/performance.md). Nothing here reads the
     project: the parent reports its problems. Pandas is not imported (the statistics arrive as
     NumPy arrays), nor the theme's fonts read (the charts register them).
     The worker exits without collecting its garbage (:func:`exit_without_collecting`): the
@@ -299,7 +358,7 @@ def start_workers(options: BuildOptions) -> ProcessPoolExecutor | None:
     engine) overlaps with the parent's validation, so spawning costs no wall time.
     """
     languages = LANGUAGES if "bilingual" in options.editions else options.languages
-    if options.check_only or options.workers < 2 or len(languages) < 2:
+    if options.workers < 2 or len(languages) < 2:
         return None
     # This process renders one language itself: the pool holds the others' workers.
     workers = min(options.workers, len(languages)) - 1
@@ -311,31 +370,36 @@ def start_workers(options: BuildOptions) -> ProcessPoolExecutor | None:
     return pool
 
 
-def _run_languages(inputs: _Inputs, options: BuildOptions, languages: tuple[str, ...],
+def _run_languages(inputs: Inputs, options: BuildOptions, languages: tuple[str, ...],
                    editions: tuple[str, ...], pool: ProcessPoolExecutor | None,
-                   progress: Progress) -> dict[str, Any]:
+                   diag: Diagnostics, progress: Progress) -> dict[str, Any]:
     """The languages in parallel: the lightest in this process, the others in the pool's workers
     (or all in this process, one after the other, without a pool).
 
     This process starts its language later than a warmed-up worker (it imports the chart and
-    PDF engines only after validating), so it takes the language with the least text (the report's
-    French has 14 % more characters than its English, and 6 % more pages)."""
+    PDF engines only after validating), so it takes the language with the least text. Each
+    language records its problems in its own diagnostics (a child of ``diag``, returned with its
+    results)."""
     results: dict[str, Any] = {}
     futures = {}
+    here = languages
     if pool is not None:
         languages = tuple(sorted(languages, key=lambda lang: -_text_size(inputs, lang)))
-    for lang in languages[:-1] if pool is not None else ():
-        progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'} (worker)")
-        futures[lang] = pool.submit(build_language, inputs, options, lang, editions)
-    for lang in languages if pool is None else languages[-1:]:
+        here = languages[-1:]
+        for lang in languages[:-1]:
+            progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'} "
+                     "(worker)")
+            futures[lang] = pool.submit(build_language, inputs, options, lang, editions,
+                                        diag.child())
+    for lang in here:
         progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'}")
-        results[lang] = build_language(inputs, options, lang, editions)
+        results[lang] = build_language(inputs, options, lang, editions, diag.child())
     for lang, future in futures.items():
         results[lang] = future.result()
     return results
 
 
-def _text_size(inputs: _Inputs, lang: str) -> int:
+def _text_size(inputs: Inputs, lang: str) -> int:
     """How much text a language has to lay out (characters of its content files)."""
     content = inputs.content
     return sum(len(page.body) for page in content.pages[lang].values()) + \
@@ -343,42 +407,56 @@ def _text_size(inputs: _Inputs, lang: str) -> int:
 
 
 # -- the build --------------------------------------------------------------------------------
-def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
-    """Build the report: the table of contents of the pipeline."""
+def build(options: BuildOptions, diag: Diagnostics | None = None,
+          progress: Progress = _quiet) -> BuildResult:
+    """Build the report: the table of contents of the pipeline.
+
+    Every problem goes to ``diag`` (a new one by default); the build raises them all, as one
+    :class:`~report.errors.ErrorGroup`, before it writes anything. Under ``diag.check_only`` it
+    stops after checking (:func:`report.check.check_all`)."""
+    diag = diag if diag is not None else Diagnostics()
     result = BuildResult()
     started = time.perf_counter()
     cache = cachelib.Cache(options.cache_dir)
     fingerprint = cachelib.input_fingerprint(options.root, options.theme, {
         "languages": options.languages, "editions": options.editions, "theme": options.theme,
-        "strict": options.strict, "out": str(options.out_dir)})
+        "strict": diag.strict, "release": diag.release, "out": str(options.out_dir)})
     record = cache.get_json("builds", fingerprint)
-    if not options.check_only and record and cachelib.outputs_intact(record, options.out_dir):
+    if not diag.check_only and record and cachelib.outputs_intact(record, options.out_dir):
         progress("up to date", "no input changed since the last build; nothing to do")
+        for warning in record.get("warnings", []):
+            diag.warn(warning)
         result.up_to_date = True
         result.timings["total"] = time.perf_counter() - started
         return result
 
-    if options.check_only:
+    if diag.check_only:
         from .check import check_all
 
-        raise_if_any(check_all(options, progress), "the inputs have problems")
+        check_all(options, diag, progress)
+        diag.raise_if_errors("the inputs have problems")
         return result
     pool = start_workers(options)
     try:
         with few_collections():
-            inputs = validate_inputs(options, progress)
+            inputs = validate_inputs(options, diag, progress)
+        diag.raise_if_errors("the inputs have problems")
+        assert inputs is not None
         result.timings["validate"] = (validated := time.perf_counter()) - started
         lang_editions = tuple(e for e in LANG_EDITIONS if e in options.editions)
         per_language = _run_languages(inputs, options, inputs.config.languages, lang_editions,
-                                      pool, progress)
+                                      pool, diag, progress)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+    for lang in inputs.config.languages:  # what each language found, in the languages' order
+        diag.merge(per_language[lang][3])
+    diag.raise_if_errors("the report could not be rendered")
     result.timings["languages (wall)"] = (rendered := time.perf_counter()) - validated
     languages = inputs.config.languages
     editions: list[_Edition] = []
     for lang in languages:
-        _document, done, timings = per_language[lang]
+        _document, done, timings, _diag = per_language[lang]
         editions += [e for e in done if e.lang in options.languages]
         result.timings.update(timings)
     if "bilingual" in options.editions:
@@ -388,20 +466,23 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
         documents = {lang: per_language[lang][0] for lang in LANGUAGES}
         html = render_bilingual_html(inputs.config, documents, inputs.theme,
                                      stylesheets(inputs.config, "bilingual"))
-        editions.append(lay_out(inputs, options, "fr+en", "bilingual", html, cache))
+        bilingual = lay_out(inputs, options, "fr+en", "bilingual", html, cache, diag)
+        if bilingual is not None:
+            editions.append(bilingual)
         result.timings["bilingual"] = time.perf_counter() - rendered
+    diag.raise_if_errors("the report could not be rendered")
 
     for edition in editions:
         key = f"{edition.lang} {edition.edition}"
         (result.rendered if edition.rendered else result.reused).append(key)
-        result.warnings += [f"{key}: {w}" for w in edition.warnings]
         result.outputs.append(Output(edition.lang, edition.edition, options.theme,
                                      output_name(inputs.config, edition.lang, edition.edition,
                                                  options.theme),
                                      edition.data, edition.pages))
     progress("output", f"writing {len(result.outputs)} files to {options.out_dir}")
     result.manifest = write_outputs(result.outputs, options.out_dir)
-    cache.put_json("builds", fingerprint, {"outputs": [
-        {"path": o.filename, "sha256": o.sha256} for o in result.outputs]})
+    cache.put_json("builds", fingerprint, {
+        "outputs": [{"path": o.filename, "sha256": o.sha256} for o in result.outputs],
+        "warnings": [str(w) for w in diag.warnings]})
     result.timings["total"] = time.perf_counter() - started
     return result

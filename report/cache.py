@@ -17,7 +17,7 @@ Output: cache keys and the cached blobs. Four levels, from the cheapest to check
 4. **Font subsets**, keyed by the font file, the glyphs an edition uses, the subsetting options, the
    date written into the font and the versions (:func:`report.pdf.render_pdf`): an edition
    re-rendered after an edit that brought no new glyph, and the print edition after the screen
-   one, skip fontTools' subsetting (about 1.2 s of CPU per edition).
+   one, skip fontTools' subsetting (its cost: docs/performance.md).
 
 The cache is a plain folder (``.cache/`` by default, ignored by git) that may be deleted at any time;
 entries are written atomically, shared safely between languages and themes, and never trusted
@@ -39,8 +39,8 @@ from pathlib import Path
 
 DEPENDENCIES = (
     "weasyprint", "pydyf", "tinycss2", "vl-convert-python", "altair", "jinja2", "babel", "pandas",
-    "numpy", "weightipy", "frictionless", "markdown-it-py", "mdit-py-plugins", "nh3", "pyyaml",
-    "fonttools",
+    "numpy", "weightipy", "pydantic", "pydantic-core", "markdown-it-py", "mdit-py-plugins", "nh3",
+    "pyyaml", "fonttools",
 )
 INPUT_FOLDERS = ("data", "templates", "styles")
 PACKAGE = Path(__file__).resolve().parent

@@ -132,7 +132,7 @@ def _register_font(style: ChartStyle) -> None:
 def render_chart(data: ExhibitData, style: ChartStyle, lang: str) -> Chart:
     """Draw one figure in one language as SVG, from its :func:`build_spec`.
 
-    The chart engine starts with the first drawing in a process (about 0.7 s).
+    The chart engine starts with the first drawing in a process (its cost: docs/performance.md).
     """
     import vl_convert as vlc
 

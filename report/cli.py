@@ -19,7 +19,8 @@ from pathlib import Path
 from . import LANGUAGES
 from .build import BuildOptions, BuildResult, build, exit_without_collecting
 from .cache import default_cache_dir
-from .errors import ReportError
+from .diagnostics import Diagnostics
+from .errors import ReportError, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("report")
@@ -51,7 +52,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder (default: dist/ in the project)")
     p.add_argument("--strict", action="store_true",
-                   help="fail on any WeasyPrint warning or unreadable resource")
+                   help="fail on any warning: the engine's, an unreadable resource, a layout "
+                   "problem")
+    p.add_argument("--release", action="store_true",
+                   help="fail on what must not be published: placeholders (ISBNs, logos), a "
+                   "missing back cover or address, and every editorial check")
     p.add_argument("--check", action="store_true",
                    help="validate every input and report every problem, without rendering PDFs")
     p.add_argument("--no-cache", action="store_true",
@@ -76,9 +81,12 @@ def _options(args: argparse.Namespace) -> BuildOptions:
     out = args.out if args.out is not None else root / "dist"
     return BuildOptions(root=root, out_dir=out.resolve(),
                         languages=languages, editions=editions, theme=args.theme,
-                        strict=args.strict, check_only=args.check,
                         cache_dir=None if args.no_cache else default_cache_dir(root),
                         workers=max(1, args.workers))
+
+
+def _diagnostics(args: argparse.Namespace) -> Diagnostics:
+    return Diagnostics(strict=args.strict, check_only=args.check, release=args.release)
 
 
 def _summary(result: BuildResult, started: float) -> list[str]:
@@ -126,15 +134,18 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
-    logging.getLogger("weasyprint").setLevel(logging.ERROR if not args.verbose else logging.WARNING)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    # The engines' own loggers print nothing: what they say is recorded by the build's
+    # diagnostics (report.diagnostics), whatever the verbosity, and printed with its warnings.
+    for engine in ("weasyprint", "fontTools"):
+        logging.getLogger(engine).propagate = False
 
     def progress(stage: str, detail: str) -> None:
         log.info("%-13s %s", stage, detail)
 
     started = time.perf_counter()
+    diag = _diagnostics(args)
     try:
-        result = build(_options(args), progress)
+        result = build(_options(args), diag, progress)
     except ReportError as exc:
         if args.debug:
             raise
@@ -143,8 +154,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written, the previous outputs are intact", file=sys.stderr)
         return 130
-    for warning in result.warnings:
-        log.warning("%s", warning)
+    for line in summarise(diag.warnings):
+        log.warning("%s", line)
     if args.verbose:
         for stage, seconds in result.timings.items():
             log.debug("%s", timing_line(stage, seconds))

@@ -6,29 +6,26 @@ Output: :class:`Content`, for each language the parsed pages (front matter + Mar
 line where the body starts) and the case studies in their order. Nothing is rendered here.
 
 Checks, all reported at once: every file the structure names exists in every language; every file of
-one language has its twin in the other (the completeness check); front matter is valid YAML with the
-required keys; case studies give a known region and legal form; text is UTF-8 (a byte-order mark and
-CRLF line ends are accepted).
+one language has its twin in the other (the completeness check); front matter is valid YAML that
+its schema accepts (:class:`~report.schemas.PageMeta`, :class:`~report.schemas.CaseMeta`); text is
+UTF-8 (a byte-order mark and CRLF line ends are accepted); no file is a link that leads outside
+the project (:mod:`report.sources`). Case studies' region and legal form are codes of the codebook:
+the document stage checks them.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from .config import Config
-from .errors import ContentError, ReportError, raise_if_any, read_utf8, yaml_duplicate_keys
+from .diagnostics import Diagnostics
+from .errors import ContentError
 from .i18n import LANGUAGES
+from .sources import parse_yaml, read_text, shown
 
-PAGE_KEYS = {"title", "short_title"}
-CASE_KEYS = {"title", "order", "sector", "region", "legal_form", "employees", "founded", "quote",
-             "quote_author", "short_title"}
-CASE_REQUIRED = CASE_KEYS - {"short_title"}
-_YAML_LOADER = yaml.SafeLoader  # the pure-Python loader points at the error, not the end of text
+if TYPE_CHECKING:
+    from .config import Paths, Structure
 
 
 @dataclass(frozen=True)
@@ -42,6 +39,7 @@ class Page:
     body: str
     body_line: int  # line number of the body's first line in the file
     lines: dict[str, int] = field(default_factory=dict, compare=False)  # front-matter key → line
+    file: str = ""  # how messages name the file (relative to the project)
 
     def line(self, key: str) -> int:
         """The line of a front-matter key (of the front matter's first line when it is absent)."""
@@ -63,99 +61,56 @@ class Content:
     files: tuple[Path, ...] = ()
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text file (BOM and CRLF accepted); undecodable bytes name their line."""
-    text = read_utf8(path, ContentError, invalid="text is not valid UTF-8")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def parse_page(path: Path, page_id: str, lang: str, diag: Diagnostics, *, root: Path | None,
+               case: bool = False) -> Page | None:
+    """Split a content file into its YAML front matter and its Markdown body, and check the front
+    matter against its schema (:class:`~report.schemas.PageMeta`, or
+    :class:`~report.schemas.CaseMeta` for a case study). None when the file cannot be used."""
+    from .schemas import CaseMeta, PageMeta, validate
+
+    file = shown(path, root)
+    with diag.collecting():
+        text = read_text(path, ContentError, root=root, invalid="text is not valid UTF-8",
+                         missing="content file not found")
+        if not text.strip():
+            raise ContentError("file is empty", file=file, hint="add front matter and text")
+        if not text.startswith("---\n"):
+            raise ContentError("front matter missing", file=file, line=1,
+                               hint="start the file with a line '---', then 'title: …', then '---'")
+        end = text.find("\n---\n", 4)
+        if end == -1 and text.endswith("\n---"):
+            end = len(text) - 4
+        if end == -1:
+            raise ContentError("front matter is not closed", file=file, line=1,
+                               hint="close it with a line '---'")
+        source = parse_yaml(text[4:end], ContentError, file=file, path=path, line_offset=1,
+                            what="front matter")
+        if not isinstance(source.data, dict):
+            raise ContentError("front matter must be key: value lines", file=file, line=2)
+        meta = validate(CaseMeta if case else PageMeta, source, diag, ContentError)
+        if meta is None:
+            return None
+        lines = {str(key[0]): line + 1 for key, (line, _col) in source.positions.items()
+                 if len(key) == 1}
+        body = text[end + 5:] if end + 5 <= len(text) else ""
+        return Page(page_id, lang, path, meta.model_dump(exclude_none=True), body,
+                    text[:end].count("\n") + 3, lines, file)
+    return None
 
 
-def parse_page(path: Path, page_id: str, lang: str) -> Page:
-    """Split a content file into its YAML front matter and its Markdown body."""
-    text = read_text(path)
-    if not text.strip():
-        raise ContentError("file is empty", file=path, hint="add front matter and text")
-    if not text.startswith("---\n"):
-        raise ContentError("front matter missing", file=path, line=1,
-                           hint="start the file with a line '---', then 'title: …', then '---'")
-    end = text.find("\n---\n", 4)
-    if end == -1 and text.endswith("\n---"):
-        end = len(text) - 4
-    if end == -1:
-        raise ContentError("front matter is not closed", file=path, line=1,
-                           hint="close it with a line '---'")
-    header = text[4:end]
-    loader = _YAML_LOADER(header)
-    try:
-        node = loader.get_single_node()
-        duplicates = yaml_duplicate_keys(node)
-        meta = (loader.construct_document(node) if node is not None else None) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ContentError(f"invalid front matter: {getattr(exc, 'problem', None) or exc}",
-                           file=path, line=mark.line + 2 if mark else None,
-                           column=mark.column + 1 if mark else None,
-                           hint="a text with a colon, quote or # must be in double quotes") from None
-    finally:
-        loader.dispose()
-    if duplicates:
-        key, line, first = duplicates[0]
-        raise ContentError("key written twice", file=path, line=line + 1, value=key,
-                           hint=f"it is already on line {first + 1}: keep one of them")
-    if not isinstance(meta, dict):
-        raise ContentError("front matter must be key: value lines", file=path, line=2)
-    lines = {str(k.value): k.start_mark.line + 2 for k, _v in node.value} \
-        if node is not None and node.id == "mapping" else {}
-    body_line = header.count("\n") + 4
-    body = text[end + 5:] if end + 5 <= len(text) else ""
-    return Page(page_id, lang, path, meta, body, body_line, lines)
-
-
-def _check_keys(page: Page, allowed: set[str], required: set[str],
-                texts: tuple[str, ...] = ("title", "short_title")) -> list[ReportError]:
-    errors: list[ReportError] = []
-    for key in page.meta:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            errors.append(ContentError("unknown front matter key", file=page.path,
-                                       line=page.line(str(key)), value=key,
-                                       hint=f"did you mean {close[0]!r}?" if close
-                                       else f"use {', '.join(sorted(allowed))}"))
-    for key in sorted(required - set(page.meta)):
-        errors.append(ContentError(f"front matter lacks {key!r}", file=page.path, line=2,
-                                   hint=f"add '{key}: …'"))
-    for key in texts:
-        value = page.meta.get(key)
-        if key in page.meta and (not isinstance(value, str) or not value.strip()):
-            errors.append(ContentError(f"{key} must be text", file=page.path, line=page.line(key),
-                                       value=value, hint=f'write {key}: "…"'))
-    return errors
-
-
-def _check_case(page: Page) -> list[ReportError]:
-    errors = _check_keys(page, CASE_KEYS, CASE_REQUIRED,
-                         ("title", "short_title", "sector", "quote", "quote_author"))
-    meta = page.meta  # region and legal_form are codes of the codebook: the document checks them
-    for key, low, high in (("order", 1, 999), ("employees", 0, 100000), ("founded", 1800, 2017)):
-        value = meta.get(key)
-        if key in meta and (isinstance(value, bool) or not isinstance(value, int)
-                            or not low <= value <= high):
-            errors.append(ContentError(f"{key} must be a whole number from {low} to {high}",
-                                       file=page.path, line=page.line(key), value=value))
-    return errors
-
-
-def load_content(config: Config, problems: list[ReportError] | None = None) -> Content:
+def load_content(paths: Paths, structure: Structure, languages: tuple[str, ...],
+                 diag: Diagnostics) -> Content | None:
     """Read every content file of every language; check structure, twins and front matter.
 
-    Every problem is raised at once; or, given a ``problems`` list (``--check``), added to it, and
-    the content that could be read is returned, so that later checks can go on.
+    Every problem goes to ``diag``. Returns the content that could be read (so that the checks
+    that depend on it go on), or None when a file the structure names is missing or unusable.
     """
-    root = config.paths.content
-    errors: list[ReportError] = []
+    root = paths.content
     pages: dict[str, dict[str, Page]] = {}
     cases: dict[str, list[Page]] = {}
     files: list[Path] = []
-    wanted = config.structure.content_ids()
+    complete = True
+    wanted = structure.content_ids()
     listing: dict[str, set[str]] = {}
     for lang in LANGUAGES:
         folder = root / lang
@@ -163,52 +118,45 @@ def load_content(config: Config, problems: list[ReportError] | None = None) -> C
             p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.md")
         } if folder.is_dir() else set()
     for lang in LANGUAGES:
-        other = [o for o in LANGUAGES if o != lang]
         for name in sorted(listing[lang]):
-            for o in other:
-                if name not in listing[o]:
-                    errors.append(ContentError(
-                        f"exists in {lang} but not in {o}", file=root / lang / f"{name}.md",
-                        hint=f"add its translation as {(root / o / name).as_posix()}.md",
-                    ))
-    for lang in config.languages:
+            for other in LANGUAGES:
+                if other != lang and name not in listing[other]:
+                    diag.error(ContentError(
+                        f"exists in {lang} but not in {other}",
+                        file=shown(root / lang / f"{name}.md", paths.root),
+                        hint=f"add its translation as "
+                        f"{shown(root / other / name, paths.root)}.md"))
+    for lang in languages:
         pages[lang] = {}
         for page_id in wanted:
             path = root / lang / f"{page_id}.md"
             if page_id not in listing[lang]:
-                errors.append(ContentError("content file named in structure.yaml is missing",
-                                           file=path, hint="write it or remove it from "
-                                           "data/structure.yaml"))
+                diag.error(ContentError("content file named in structure.yaml is missing",
+                                        file=shown(path, paths.root), hint="write it or remove "
+                                        "it from data/structure.yaml"))
+                complete = False
                 continue
-            try:
-                page = parse_page(path, page_id, lang)
-            except ContentError as exc:
-                errors.append(exc)
+            page = parse_page(path, page_id, lang, diag, root=paths.root)
+            if page is None:
+                complete = False
                 continue
-            errors += _check_keys(page, PAGE_KEYS, {"title"})
             pages[lang][page_id] = page
             files.append(path)
         case_pages: list[Page] = []
         for name in sorted(n for n in listing[lang] if n.startswith("cases/")):
             path = root / lang / f"{name}.md"
-            try:
-                page = parse_page(path, name.replace("/", "-"), lang)
-            except ContentError as exc:
-                errors.append(exc)
+            page = parse_page(path, name.replace("/", "-"), lang, diag, root=paths.root,
+                              case=True)
+            if page is None:
+                complete = False
                 continue
-            errors += _check_case(page)
             case_pages.append(page)
             files.append(path)
-        orders = [p.meta.get("order") for p in case_pages]
+        orders = [p.meta["order"] for p in case_pages]
         for page in case_pages:
-            if orders.count(page.meta.get("order")) > 1:
-                errors.append(ContentError("two case studies have the same order", file=page.path,
-                                           line=page.line("order"), value=page.meta.get("order"),
-                                           hint="give each case study its own order"))
-        cases[lang] = sorted(case_pages, key=lambda p: (str(type(p.meta.get("order"))),
-                                                        p.meta.get("order") or 0))
-    if problems is not None:
-        problems.extend(errors)
-    else:
-        raise_if_any(errors, "the content has problems")
-    return Content(pages, cases, tuple(files))
+            if orders.count(page.meta["order"]) > 1:
+                diag.error(ContentError("two case studies have the same order", file=page.file,
+                                        line=page.line("order"), value=page.meta["order"],
+                                        hint="give each case study its own order"))
+        cases[lang] = sorted(case_pages, key=lambda p: p.meta["order"])
+    return Content(pages, cases, tuple(files)) if complete else None

@@ -18,28 +18,32 @@ properties, so no stage reads the command line:
 * ``check_only``: the stages validate and render nothing; the same checks run as in a build, so
   ``--check`` refuses everything the build would refuse.
 
-:func:`summarise` prints a long list readably: after the first few problems of one kind in one
-file, the rest are counted rather than listed (100,000 identical row errors make one line).
+:func:`~report.errors.summarise` prints a long list readably: after the first few problems of one
+kind in one file, the rest are counted rather than listed (100,000 identical row errors make one
+line).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ErrorGroup, RenderError, ReportError
 
-SHOWN_PER_KIND = 5  # problems of one kind in one file printed in full before they are counted
-
 
 class ReportWarning(ReportError):
     """A located problem that does not stop a draft build (``--strict`` makes it an error)."""
 
     kind = "warning"
+
+
+class StrictError(ReportError):
+    """A warning that ``--strict`` (or, for a release problem, ``--release``) made an error."""
+
+    kind = "error (a warning, fatal under --strict or --release)"
 
 
 @dataclass
@@ -69,6 +73,9 @@ class Diagnostics:
         """
         item = warning if isinstance(warning, ReportError) else ReportWarning(warning, **where)
         if self.strict or (release and self.release):
+            if type(item) is ReportWarning:  # said as a warning: say why it stops the build
+                item = StrictError(item.message, file=item.file, line=item.line,
+                                   column=item.column, value=item.value, hint=item.hint)
             self.errors.append(item)
         else:
             self.warnings.append(item)
@@ -154,35 +161,3 @@ class _Recorder(logging.Handler):
             self.diagnostics.error(self.error(text))
         else:
             self.diagnostics.warn(ReportWarning(text))
-
-
-def summarise(problems: list[ReportError], shown: int = SHOWN_PER_KIND) -> list[str]:
-    """One line per problem, except that after ``shown`` problems with the same message in the
-    same file the rest are counted on one line (with the range of lines or rows they are on)."""
-    total: dict[tuple[str | None, str, str], int] = defaultdict(int)
-    for problem in problems:
-        total[(problem.file, problem.kind, problem.message)] += 1
-    seen: dict[tuple[str | None, str, str], int] = defaultdict(int)
-    rest: dict[tuple[str | None, str, str], list[int | None]] = defaultdict(list)
-    lines: list[str | tuple[str | None, str, str]] = []
-    for problem in problems:
-        key = (problem.file, problem.kind, problem.message)
-        seen[key] += 1
-        if total[key] <= shown or seen[key] <= shown:
-            lines.append(str(problem))
-            continue
-        if not rest[key]:
-            lines.append(key)  # where the count goes, once every problem is seen
-        rest[key].append(problem.line)
-    out = []
-    for line in lines:
-        if isinstance(line, str):
-            out.append(line)
-            continue
-        file, _kind, message = line
-        where = [n for n in rest[line] if n is not None]
-        span = f" ({'rows' if str(file).endswith('.csv') else 'lines'} {min(where)}–{max(where)})" \
-            if where else ""
-        out.append(f"… and {len(rest[line]):,} more in {file}: {message}{span}" if file else
-                   f"… and {len(rest[line]):,} more: {message}{span}")
-    return out

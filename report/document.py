@@ -9,6 +9,8 @@ references pointing at their targets), Markdown rendered and sanitised. The temp
 
 Checks, all reported at once: unknown shortcodes, statistics, facts or exhibit ids (with the closest
 valid name); an exhibit placed twice, defined but never placed, or placed but never referred to.
+When the survey's responses are invalid (``--check``), the statistics are None and every name the
+content uses is still checked against the codebook and the exhibit definitions.
 """
 
 from __future__ import annotations
@@ -16,14 +18,21 @@ from __future__ import annotations
 import difflib
 import html
 import string
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .charts import Chart
 from .config import Config
 from .content import Content, Page
-from .errors import ContentError, ReportError, raise_if_any
+from .diagnostics import Diagnostics
+from .errors import ContentError, ReportError
 from .exhibits import ExhibitData
+
+if TYPE_CHECKING:
+    from .codebook import Codebook
+    from .statistics import Statistics
 from .i18n import Formatter, Strings, typography
 from .markdown import SHORTCODE, MarkdownRenderer, Shortcode
 
@@ -78,21 +87,26 @@ def _letters(index: int) -> str:
 class _Resolver:
     """Resolves one language's shortcodes; collects errors instead of stopping at the first."""
 
-    def __init__(self, lang: str, config: Config, stats: Any, exhibits: dict[str, ExhibitData],
+    def __init__(self, lang: str, config: Config, stats: Statistics | None, codebook: Codebook,
+                 exhibits: dict[str, ExhibitData], defined: Collection[str],
                  charts: dict[str, Chart], targets: dict[str, tuple[str, str]],
-                 numbering: dict[str, tuple[str, str]], homes: dict[str, str]) -> None:
+                 numbering: dict[str, tuple[str, str]], homes: dict[str, str],
+                 diag: Diagnostics) -> None:
         self.lang = lang
         self.config = config
-        self.stats = stats
+        self.stats = stats  # None: the survey's data are invalid; names are checked, not valued
+        self.codebook = codebook
         self.exhibits = exhibits
+        self.defined = defined  # the ids of every figure and table definition
         self.charts = charts
         self.targets = targets  # id → (kind, label text) for sections
         self.numbering = numbering  # exhibit id → (family, number)
         self.fmt = Formatter(lang)
         self.strings = config.strings[lang]
-        self.errors: list[ReportError] = []
+        self.diag = diag
         self.placed: dict[str, ExhibitPlacement] = {}
         self.referenced: set[str] = set()
+        self.named: set[str] = set()  # exhibits placed whose data are not computed
         self.homes = homes  # exhibit id → id of the content page that places it
         self.page = ""  # id of the content page being resolved
 
@@ -112,7 +126,7 @@ class _Resolver:
                 detail = f"{exc.message} {exc.value!r}" if exc.value is not None else exc.message
                 exc = ContentError(detail, file=code.file, line=code.line, value=code.text,
                                    hint=exc.hint)
-            self.errors.append(exc)
+            self.diag.error(exc)
             return html.escape(code.text)
 
     def _code_stat(self, code: Shortcode) -> str:
@@ -126,11 +140,16 @@ class _Resolver:
             raise code.error("by= and group= go together", hint="{{stat crm by=legal_form group=coop}}")
         var = code.args[0]
         level = code.options.get("level")
-        if "__" in var and var not in self.stats.codebook.variables:
+        if "__" in var and var not in self.codebook.variables:
             var, level = var.split("__", 1)
+        fmt = code.options.get("fmt", "pct")
+        if fmt not in ("pct", "outof10", "n", "ci"):
+            raise code.error(f"unknown format {fmt!r}", hint="use pct, outof10, n or ci")
+        if self.stats is None:  # the names only (see the module's docstring)
+            self.codebook.query(var, level, code.options.get("by"), code.options.get("group"))
+            return html.escape(code.text)
         estimate = self.stats.stat(var, level=level, by=code.options.get("by"),
                                    group=code.options.get("group"))
-        fmt = code.options.get("fmt", "pct")
         if fmt == "n":
             return html.escape(self.fmt.number(estimate.n))
         if estimate.flag == "suppressed" or estimate.p is None:
@@ -141,6 +160,7 @@ class _Resolver:
         elif fmt == "outof10":
             text = self.fmt.out_of_ten(estimate.p)
         elif fmt == "ci":
+            assert estimate.ci_low is not None and estimate.ci_high is not None  # not suppressed
             low, high = self.fmt.percent(estimate.ci_low), self.fmt.percent(estimate.ci_high)
             text = f"{low} à {high}" if self.lang == "fr" else f"{low} to {high}"
         else:
@@ -162,6 +182,10 @@ class _Resolver:
 
     def _code_design(self, code: Shortcode) -> str:
         key = code.args[0] if code.args else ""
+        if self.stats is None:  # the names only (see the module's docstring)
+            if key not in ("n", "N", "moe", "deff", "n_eff"):
+                raise code.error("unknown design figure", hint="use n, N, moe, deff, n_eff")
+            return html.escape(code.text)
         design = self.stats.design
         values = {
             "n": lambda: self.fmt.number(design.n),
@@ -197,16 +221,19 @@ class _Resolver:
     # -- blocks -----------------------------------------------------------------------------
     def block(self, code: Shortcode) -> str:
         key = code.args[0] if code.args else ""
-        if key not in self.exhibits or self.numbering.get(key, ("",))[0] != code.name:
-            pool = [k for k, (f, _n) in self.numbering.items() if f == code.name]
-            close = difflib.get_close_matches(key, pool, 1)
-            self.errors.append(code.error(f"unknown {code.name} id",
-                                          hint=f"did you mean {close[0]!r}?" if close else
-                                          f"define it in data/{code.name}s.yaml"))
+        if key not in self.defined or self.numbering.get(key, ("",))[0] != code.name:
+            pool = [k for k in self.defined if self.numbering.get(k, ("",))[0] == code.name]
+            close = [c for c in difflib.get_close_matches(key, pool, 2) if c != key]
+            self.diag.error(code.error(f"unknown {code.name} id",
+                                       hint=f"did you mean {close[0]!r}?" if close else
+                                       f"define it in data/{code.name}s.yaml"))
             return ""
-        if key in self.placed:
-            self.errors.append(code.error(f"{code.name} placed twice", hint="place it once and "
-                                          "refer to it elsewhere with {{ref …}}"))
+        if key in self.placed or key in self.named:
+            self.diag.error(code.error(f"{code.name} placed twice", hint="place it once and "
+                                       "refer to it elsewhere with {{ref …}}"))
+            return ""
+        if key not in self.exhibits:  # the names only (see the module's docstring)
+            self.named.add(key)
             return ""
         family, number = self.numbering[key]
         word = self.strings[family]
@@ -257,8 +284,8 @@ def _number_exhibits(config: Config, pages: dict[str, Page]
     return numbering, homes
 
 
-def _profile_labels(page: Page, codebook: Any, strings: Strings, lang: str,
-                    errors: list[ReportError]) -> dict[str, str]:
+def _profile_labels(page: Page, codebook: Codebook, strings: Strings, lang: str,
+                    diag: Diagnostics) -> dict[str, str]:
     """The labels of a case study's region and legal form, whose codes are the survey's: the
     region as the codebook names it, the legal form in full from the interface strings
     (``case_legal_form_<code>``; the codebook's short form suits chart axes)."""
@@ -266,19 +293,33 @@ def _profile_labels(page: Page, codebook: Any, strings: Strings, lang: str,
     for key in ("region", "legal_form"):
         code, codes = str(page.meta.get(key)), codebook.levels(key)
         if code not in codes:
-            errors.append(ContentError(f"unknown {key.replace('_', ' ')} code", file=page.path,
-                                       line=page.line(key), value=page.meta.get(key),
-                                       hint=f"use one of {', '.join(codes)} (the codebook's "
-                                       f"codes of {key})"))
+            diag.error(ContentError(f"unknown {key.replace('_', ' ')} code", file=page.file,
+                                    line=page.line(key), value=page.meta.get(key),
+                                    hint=f"use one of {', '.join(codes)} (the codebook's "
+                                    f"codes of {key})"))
             continue
         labels[f"{key}_label"] = (codebook.level_label(key, code, lang) if key == "region"
                                   else strings[f"case_legal_form_{code}"])
     return labels
 
 
-def build_document(config: Config, content: Content, lang: str, stats: Any,
-                   exhibits: dict[str, ExhibitData], charts: dict[str, Chart]) -> Document:
-    """Assemble the report of one language."""
+def build_document(config: Config, content: Content, lang: str, stats: Statistics | None,
+                   exhibits: dict[str, ExhibitData], charts: dict[str, Chart],
+                   diag: Diagnostics, *, codebook: Codebook | None = None,
+                   defined: dict[str, str] | None = None) -> Document | None:
+    """Assemble the report of one language; None when its content has a problem (each one is
+    recorded in ``diag``).
+
+    ``defined`` (exhibit id → figure or table) and ``codebook`` default to what ``exhibits`` and
+    ``stats`` hold; without statistics (invalid survey data, ``--check``), give both: every name
+    is then checked and no number is printed."""
+    found = len(diag.errors)
+    if stats is not None:
+        codebook = stats.codebook
+    if defined is None:
+        defined = {key: data.family for key, data in exhibits.items()}
+    if codebook is None:
+        raise ValueError("build_document needs the statistics or the codebook")
     strings = config.strings[lang]
     pages = content.pages[lang]
     structure = config.structure
@@ -296,7 +337,6 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
         targets[fid] = (f"«\u00a0{section.title}\u00a0»" if lang == "fr"
                         else f"“{section.title}”", "")
     chapters: list[Chapter] = []
-    profile_errors: list[ReportError] = []
     number = 0
     for spec in structure.chapters:
         page = pages[spec.id]
@@ -329,8 +369,7 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
                                typography(case_page.short_title, lang), meta=dict(case_page.meta))
                 case.label = f"{strings['case_label']} {case_page.meta.get('order')}"
                 case.meta["quote"] = typography(str(case.meta.get("quote", "")), lang)
-                case.meta.update(_profile_labels(case_page, stats.codebook, strings, lang,
-                                                 profile_errors))
+                case.meta.update(_profile_labels(case_page, codebook, strings, lang, diag))
                 sections.append(case)
                 plan.append((case, case_page))
                 targets[case_page.id] = (f"«\u00a0{case.title}\u00a0»" if lang == "fr"
@@ -347,27 +386,27 @@ def build_document(config: Config, content: Content, lang: str, stats: Any,
         appendices.append(section)
         plan.append((section, page))
     numbering, homes = _number_exhibits(config, pages)
-    resolver = _Resolver(lang, config, stats, exhibits, charts, targets, numbering, homes)
+    resolver = _Resolver(lang, config, stats, codebook, exhibits, defined, charts, targets,
+                         numbering, homes, diag)
     for section, page in plan:
         resolver.page = section.id
-        try:
-            rendered = renderer.render(page.body, file=page.path, first_line=page.body_line,
+        with diag.collecting():
+            rendered = renderer.render(page.body, file=Path(page.file or page.path),
+                                       first_line=page.body_line,
                                        heading_level=section.level + 1, id_prefix=section.id,
                                        resolver=resolver)
             section.html = rendered.html
-        except ReportError as exc:
-            resolver.errors.append(exc)
-    errors = profile_errors + resolver.errors
-    for key, data in exhibits.items():
-        path = config.paths.data / f"{data.family}s.yaml"
-        if key not in resolver.placed:
-            errors.append(ContentError(f"{data.family} {key} is defined but never placed",
-                                       file=path, hint=f"add {{{{{data.family} {key}}}}} "
-                                       f"on its own line in a content file of {lang}"))
+    for key, family in defined.items():
+        file = f"data/{family}s.yaml"
+        if key not in resolver.placed and key not in resolver.named:
+            diag.error(ContentError(f"{family} {key} is defined but never placed", file=file,
+                                    hint=f"add {{{{{family} {key}}}}} on its own line in a "
+                                    f"content file of {lang}"))
         elif key not in resolver.referenced:
-            errors.append(ContentError(f"{data.family} {key} is never referred to in the text",
-                                       file=path, hint=f"mention it with {{{{ref {key}}}}}"))
-    raise_if_any(errors, f"the {lang} content has problems")
+            diag.error(ContentError(f"{family} {key} is never referred to in the text",
+                                    file=file, hint=f"mention it with {{{{ref {key}}}}}"))
+    if len(diag.errors) > found:
+        return None
     placed = list(resolver.placed.values())  # in reading order
     return Document(
         lang=lang,

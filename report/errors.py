@@ -12,7 +12,7 @@ sees every problem at once and fixes them in one pass.
 
 from __future__ import annotations
 
-import re
+from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -117,8 +117,45 @@ class ErrorGroup(ReportError):
 
     def __str__(self) -> str:
         mixed = len({e.kind for e in self.errors}) > 1  # then each line says what kind it is
-        return "\n".join([self.message + ":"] + [f"  - {e.kind + ': ' if mixed else ''}{e}"
-                                                  for e in self.errors])
+        return "\n".join([self.message + ":"] + [f"  - {line}" for line in
+                                                  summarise(self.errors, kinds=mixed)])
+
+
+SHOWN_PER_KIND = 5  # problems of one kind in one file printed in full before they are counted
+
+
+def summarise(problems: list[ReportError], shown: int = SHOWN_PER_KIND, *,
+              kinds: bool = False) -> list[str]:
+    """One line per problem (each starting with its kind, under ``kinds``), except that after
+    ``shown`` problems with the same message in the same file the rest are counted on one line
+    (with the range of lines or rows they are on)."""
+    total: dict[tuple[str | None, str, str], int] = defaultdict(int)
+    for problem in problems:
+        total[(problem.file, problem.kind, problem.message)] += 1
+    seen: dict[tuple[str | None, str, str], int] = defaultdict(int)
+    rest: dict[tuple[str | None, str, str], list[int | None]] = defaultdict(list)
+    lines: list[str | tuple[str | None, str, str]] = []
+    for problem in problems:
+        key = (problem.file, problem.kind, problem.message)
+        seen[key] += 1
+        if total[key] <= shown or seen[key] <= shown:
+            lines.append(f"{problem.kind}: {problem}" if kinds else str(problem))
+            continue
+        if not rest[key]:
+            lines.append(key)  # where the count goes, once every problem is seen
+        rest[key].append(problem.line)
+    out = []
+    for line in lines:
+        if isinstance(line, str):
+            out.append(line)
+            continue
+        file, _kind, message = line
+        where = [n for n in rest[line] if n is not None]
+        span = f" ({'rows' if str(file).endswith('.csv') else 'lines'} {min(where)}–{max(where)})" \
+            if where else ""
+        out.append(f"… and {len(rest[line]):,} more in {file}: {message}{span}" if file else
+                   f"… and {len(rest[line]):,} more: {message}{span}")
+    return out
 
 
 def _rebuild(cls: type[ReportError], state: dict[str, Any]) -> ReportError:
@@ -126,140 +163,3 @@ def _rebuild(cls: type[ReportError], state: dict[str, Any]) -> ReportError:
     Exception.__init__(error, state.get("message", ""))
     error.__dict__.update(state)
     return error
-
-
-def raise_if_any(errors: list[ReportError], summary: str | None = None) -> None:
-    """Raise the errors collected by a stage: the error itself if alone, else an ErrorGroup."""
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise ErrorGroup(errors, summary)
-
-
-# -- positions: where in a text file a problem is -------------------------------------------------
-
-_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_TOML_KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
-                       r"(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
-
-
-def read_utf8(path: Path, error: type[ReportError], *, missing: str = "file not found",
-              missing_hint: str | None = None, invalid: str = "file is not valid UTF-8",
-              hint: str = "save the file as UTF-8", column: bool = True,
-              shown: str | None = None) -> str:
-    """Read a UTF-8 text file (a byte-order mark is accepted): how the inputs are read.
-
-    Each problem is an ``error`` naming the file (as ``shown``, by default its path): missing
-    (``missing``, ``missing_hint``), a folder, unreadable, or bytes that are not UTF-8 (``invalid``
-    with the line, the column unless ``column`` is false, and the bytes). Positions count from
-    after a byte-order mark.
-    """
-    file = shown if shown is not None else path
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise error(missing, file=file, hint=missing_hint) from None
-    except IsADirectoryError:
-        raise error("expected a file, found a folder", file=file) from None
-    except OSError as exc:
-        raise error(f"cannot read the file: {exc.strerror}", file=file) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        data = exc.object  # what was decoded: the bytes after a byte-order mark
-        line = data[: exc.start].count(b"\n") + 1
-        at = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise error(invalid, file=file, line=line, column=at if column else None,
-                    value=data[exc.start: exc.end], hint=hint) from None
-
-
-def toml_position(exc: ValueError) -> tuple[str, int | None, int | None]:
-    """The message, line and column of a ``tomllib.TOMLDecodeError`` (Python 3.11 keeps them only
-    in the text: «Invalid value (at line 3, column 7)»)."""
-    text = str(getattr(exc, "msg", None) or exc)
-    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
-    found = _TOML_AT.search(str(exc))
-    if found:
-        line, column = line or int(found.group(1)), column or int(found.group(2))
-    return _TOML_AT.sub("", text), line, column
-
-
-def _toml_name(dotted: str) -> str:
-    return ".".join(part.strip().strip("\"'") for part in re.split(r"\.(?=(?:[^\"']|\"[^\"]*\"|'[^']*')*$)",
-                                                                 dotted))
-
-
-def toml_key_lines(text: str) -> dict[str, int]:
-    """Line (1-based) of every table and key of a TOML text, by dotted name (``report.date``,
-    ``fr.exhibit.all``): where an error about a key should point. The first occurrence wins."""
-    lines: dict[str, int] = {}
-    table = ""
-    in_string: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if in_string:
-            if line.count(in_string) % 2 == 1:
-                in_string = None
-            continue
-        header = _TOML_TABLE.match(line)
-        if header:
-            table = _toml_name(header.group(1))
-            parts = table.split(".")
-            for end in range(1, len(parts) + 1):  # [facts.jobs] also opens facts
-                lines.setdefault(".".join(parts[:end]), number)
-            continue
-        key = _TOML_KEY.match(line)
-        if key:
-            name = _toml_name(key.group(1))
-            lines.setdefault(f"{table}.{name}" if table else name, number)
-            for quotes in ('"""', "'''"):
-                if line.count(quotes) % 2 == 1:
-                    in_string = quotes
-    return lines
-
-
-def yaml_duplicate_keys(node: Any) -> list[tuple[str, int, int]]:
-    """Keys written twice in one mapping of a composed YAML tree (PyYAML keeps the last one
-    silently): ``(key, line, line of the first)``, lines 1-based. Merge keys (``<<:``) are allowed;
-    call it before constructing the document, which merges them in."""
-    found: list[tuple[str, int, int]] = []
-    stack = [node] if node is not None else []
-    visited: set[int] = set()
-    while stack:
-        current = stack.pop()
-        if id(current) in visited:  # an alias shares its anchor's node
-            continue
-        visited.add(id(current))
-        if getattr(current, "id", None) == "mapping":
-            first: dict[str, int] = {}
-            for key, value in current.value:
-                if getattr(key, "id", None) == "scalar" and key.tag != "tag:yaml.org,2002:merge":
-                    line = key.start_mark.line + 1
-                    if key.value in first:
-                        found.append((key.value, line, first[key.value]))
-                    else:
-                        first[key.value] = line
-                stack.append(value)
-        elif getattr(current, "id", None) == "sequence":
-            stack.extend(current.value)
-    return sorted(found, key=lambda item: item[1])
-
-
-def yaml_line(node: Any, *path: str | int) -> int | None:
-    """Line (1-based) of the deepest node found along ``path`` (mapping keys, sequence indexes) in
-    a composed YAML tree; for a mapping key, the line of its value."""
-    if node is None:
-        return None
-    found = node
-    for key in path:
-        nxt = None
-        if getattr(found, "id", None) == "mapping":
-            nxt = next((v for k, v in found.value
-                        if getattr(k, "id", None) == "scalar" and k.value == str(key)), None)
-        elif getattr(found, "id", None) == "sequence" and isinstance(key, int) \
-                and 0 <= key < len(found.value):
-            nxt = found.value[key]
-        if nxt is None:
-            break
-        found = nxt
-    return found.start_mark.line + 1

@@ -11,35 +11,21 @@ drawn from this, so a chart, its data table and the prose always show the same r
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+from .diagnostics import Diagnostics
+from .errors import ContentError
+from .i18n import Formatter, Strings, typography
 
-from .errors import ContentError, ReportError, raise_if_any, read_utf8, yaml_duplicate_keys
-from .i18n import LANGUAGES, Formatter, Strings, typography
+if TYPE_CHECKING:
+    from .codebook import Codebook
 
 FIGURE_KINDS = {"bars", "groups", "grouped", "distribution"}
 TABLE_KINDS = {"crosstab"}
-DEF_KEYS = {"id", "kind", "variables", "variable", "by", "level", "sort", "caption"}
-SORTS = ("none", "descending")
 MARKERS = {"higher": "▲", "lower": "▼"}
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line of every mapping (for error messages)."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    mapping["__keys__"] = {str(k.value): k.start_mark.line + 1 for k, _v in node.value
-                           if isinstance(k, yaml.ScalarNode)}
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 @dataclass(frozen=True)
@@ -83,124 +69,76 @@ class ExhibitData:
     alt: str
 
 
-def _read_definitions(path: Path, family: str) -> list[Any]:
-    """The parsed YAML list of a definitions file; every mapping carries its lines."""
-    text = read_utf8(path, ContentError, missing=f"{family} definitions not found",
-                     missing_hint=f"restore data/{path.name}; it lists the report's {family}s",
-                     hint="save it as UTF-8", column=False)
-    if not text.strip():
-        raise ContentError("file is empty", file=path,
-                           hint=f"list the {family}s, or restore the file from the project's "
-                           "history")
-    loader = _LineLoader(text)
-    try:
-        node = loader.get_single_node()
-        duplicates = yaml_duplicate_keys(node)
-        raw = (loader.construct_document(node) if node is not None else None) or []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ContentError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", file=path,
-                           line=mark.line + 1 if mark else None,
-                           column=mark.column + 1 if mark else None,
-                           hint="check the indentation, colons, brackets and quotes on this line "
-                           "or the one before") from None
-    finally:
-        loader.dispose()
-    raise_if_any([ContentError("key written twice", file=path, line=line, value=key,
-                               hint=f"it is already on line {first}: keep one of them")
-                  for key, line, first in duplicates], f"{path.name} has problems")
-    if not isinstance(raw, list):
-        raise ContentError(f"{path.name} must be a list of {family} definitions", file=path,
-                           line=1, hint=f"start each {family} with a line '- id: …'")
-    return raw
+def load_definitions(path: Path, family: str, codebook: Codebook, diag: Diagnostics, *,
+                     root: Path | None = None, named: set[str] | None = None
+                     ) -> dict[str, ExhibitDef] | None:
+    """Read and check ``figures.yaml`` or ``tables.yaml``: each definition against its schema
+    (:class:`~report.schemas.ExhibitFile`), then its kind, variables and dimension against the
+    codebook; every problem goes to ``diag``. Returns the definitions that can be computed, or
+    None when the file cannot be read. ``named`` receives every id the file defines, broken
+    definitions' included (so that the content placing them is not reported as well)."""
+    from .schemas import ExhibitFile, validate
+    from .sources import load_yaml
 
+    with diag.collecting():
+        source = load_yaml(path, ContentError, root=root,
+                           missing=f"{family} definitions not found",
+                           missing_hint=f"restore data/{path.name}; it lists the report's "
+                           f"{family}s", empty_hint=f"list the {family}s, or restore the file "
+                           "from the project's history")
+        if not isinstance(source.data, list):
+            raise source.error(ContentError, f"{path.name} must be a list of {family} "
+                               "definitions", (), hint=f"start each {family} with a line '- id: …'")
+        kinds = FIGURE_KINDS if family == "figure" else TABLE_KINDS
+        defs: dict[str, ExhibitDef] = {}
+        for index, item in enumerate(source.data):
+            found = len(diag.errors)
+            written = item.get("id") if isinstance(item, dict) else None
+            if named is not None and isinstance(written, str):
+                named.add(written)
+            label = f"{family} {written}" if isinstance(written, str) else \
+                f"{family} {index + 1}"
+            model = validate(ExhibitFile, source, diag, ContentError, data=item, prefix=(index,),
+                             label=label)
+            if model is None:
+                continue
+            ident = model.id
 
-def load_definitions(path: Path, family: str, codebook: Any,
-                     problems: list[ReportError] | None = None) -> dict[str, ExhibitDef]:
-    """Read and check figures.yaml or tables.yaml against the codebook; report every problem.
+            def err(message: str, key: str | None = None, value: Any = None,
+                    hint: str | None = None, _index: int = index, _label: str = label) -> None:
+                diag.error(source.error(ContentError, f"{_label}: {message}",
+                                        (_index, key) if key else (_index,), value=value,
+                                        hint=hint))
 
-    Every problem is raised at once; or, given a ``problems`` list (``--check``), added to it, and
-    the definitions that could be read are returned.
-    """
-    raw = _read_definitions(path, family)
-    kinds = FIGURE_KINDS if family == "figure" else TABLE_KINDS
-    errors: list[ReportError] = []
-    defs: dict[str, ExhibitDef] = {}
-    seen: set[str] = set()
-    known = set(codebook.variables)
-    for item in raw:
-        line = item.get("__line__") if isinstance(item, dict) else None
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str | int) \
-                or not str(item.get("id")).strip():
-            errors.append(ContentError(f"each {family} needs an id", file=path, line=line,
-                                       hint=f"start it with '- id: {family[:3]}-…'"))
-            continue
-        ident = str(item["id"])
-        keys = item.get("__keys__", {})
-
-        def err(message: str, value: Any = None, hint: str | None = None, key: str | None = None,
-                _line: int | None = line, _keys: dict[str, int] = keys) -> None:
-            errors.append(ContentError(message, file=path, line=_keys.get(key or "", _line),
-                                       value=value, hint=hint))
-
-        for key in item:
-            if key not in DEF_KEYS and key not in ("__line__", "__keys__"):
-                err(f"unknown key in {family} {ident}", key,
-                    f"use {', '.join(sorted(DEF_KEYS))}", key=str(key))
-        harmless = len(errors)  # the problems above do not keep the exhibit from being computed
-        kind = item.get("kind")
-        if kind not in kinds:
-            err(f"unknown {family} kind", kind, f"use one of {', '.join(sorted(kinds))}", "kind")
-        variables = item.get("variables")
-        if variables is None:
-            variables = [item["variable"]] if item.get("variable") is not None else []
-        elif not isinstance(variables, list):
-            err(f"variables of {family} {ident} must be a list", variables,
-                "write variables: [first, second, …]", "variables")
-            variables = []
-        if not variables:
-            err(f"{family} {ident} names no variable", hint="add variable: or variables:")
-        for var in variables:
-            if not isinstance(var, str) or _base_variable(var, codebook) not in known:
-                err("unknown variable", var, "see data/survey/codebook.yaml",
-                    "variable" if "variable" in item else "variables")
-        variables = [str(v) for v in variables]
-        by = item.get("by")
-        if kind in ("groups", "grouped", "crosstab") and not by:
-            err(f"a {kind} {family} needs by:", hint="by: legal_form, size or region")
-        if by is not None and (not isinstance(by, str) or by not in codebook.dimensions):
-            err("unknown grouping dimension", by,
-                f"use one of {', '.join(codebook.dimensions)}", "by")
-        level = item.get("level")
-        if level is not None and not isinstance(level, str | int):
-            err("level must be a code", level, 'write level: "1" or level: none', "level")
-        sort = str(item.get("sort", "none"))
-        if sort not in SORTS:
-            err("unknown sort", item.get("sort"), f"use {' or '.join(SORTS)}", "sort")
-        usable = len(errors) == harmless
-        caption = item.get("caption") or {}
-        for lang in LANGUAGES:
-            text = caption.get(lang) if isinstance(caption, dict) else None
-            if not isinstance(text, str) or not text.strip():
-                err(f"{family} {ident} has no {lang} caption", hint=f"add caption: {{{lang}: …}}",
-                    key="caption")
-        if ident in seen:
-            err(f"{family} id defined twice", ident, key="id")
-        seen.add(ident)
-        if not usable:
-            continue
-        defs[ident] = ExhibitDef(
-            id=ident, family=family, kind=str(kind), variables=tuple(variables),
-            by=by if isinstance(by, str) else None,
-            level=None if level is None else str(level), sort=sort,
-            caption={lang: str(caption.get(lang, "")) for lang in LANGUAGES}
-            if isinstance(caption, dict) else {}, file=path, line=int(line or 0),
-        )
-    if problems is not None:
-        problems.extend(errors)
-    else:
-        raise_if_any(errors, f"{path.name} has problems")
-    return defs
+            if model.kind not in kinds:
+                err(f"a {model.kind} is not a kind of {family}", "kind", model.kind,
+                    f"use one of {', '.join(sorted(kinds))}")
+            variables = list(model.variables or [model.variable or ""])
+            known = codebook.variables
+            for var in variables:
+                if _base_variable(var, codebook) not in known:
+                    close = difflib.get_close_matches(var, known, n=1)
+                    err("unknown variable", "variable" if model.variable else "variables", var,
+                        f"did you mean {close[0]!r}?" if close else
+                        "see data/survey/codebook.yaml")
+            if model.kind in ("groups", "grouped", "crosstab") and not model.by:
+                err(f"a {model.kind} {family} needs by:", None, None,
+                    "by: legal_form, size or region")
+            if model.by is not None and model.by not in codebook.dimensions:
+                err("unknown grouping dimension", "by", model.by,
+                    f"use one of {', '.join(codebook.dimensions)}")
+            if ident in defs:
+                err("id defined twice", "id", ident, "give each figure and table its own id")
+                continue
+            if len(diag.errors) > found:
+                continue
+            defs[ident] = ExhibitDef(
+                id=ident, family=family, kind=model.kind, variables=tuple(variables),
+                by=model.by, level=model.level, sort=model.sort,
+                caption=model.caption.as_dict(), file=path,
+                line=source.where((index,))[0] or 0)
+        return defs
+    return None
 
 
 def _base_variable(var: str, codebook: Any) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import tomllib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -26,7 +25,8 @@ from pathlib import Path
 from babel import Locale, dates, numbers
 
 from . import LANGUAGES
-from .errors import ConfigError, ReportError, raise_if_any, read_utf8, toml_key_lines, toml_position
+from .diagnostics import Diagnostics
+from .errors import ConfigError
 
 BABEL_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 NBSP = "\u00a0"
@@ -215,52 +215,35 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, object]:
     return flat
 
 
-def load_strings(path: Path) -> dict[str, Strings]:
+def load_strings(path: Path, diag: Diagnostics, *, root: Path | None = None
+                 ) -> dict[str, Strings] | None:
     """Read ``strings.toml`` and check that every key exists in every language, as text.
 
-    Returns one :class:`Strings` per language. Every problem is reported at once, with its line.
+    Returns one :class:`Strings` per language, or None when the file cannot be used; every problem
+    goes to ``diag`` with its line. A key missing from one language is reported and the strings
+    are still returned (the build stops anyway), so that the content can still be checked.
     """
-    text = read_utf8(path, ConfigError, missing="interface strings file not found", column=False)
-    if not text.strip():
-        raise ConfigError("file is empty", file=path,
-                          hint="restore it from the project's history (git) or a colleague's copy")
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message, line, column = toml_position(exc)
-        raise ConfigError(f"invalid TOML: {message}", file=path, line=line, column=column,
-                          hint="check the quotes and '=' on this line") from None
-    lines = toml_key_lines(text)
-    errors: list[ReportError] = []
-    for key in sorted(set(raw) - set(LANGUAGES)):
-        errors.append(ConfigError("unknown language table", file=path, line=lines.get(key),
-                                  value=key, hint=f"use [{'], ['.join(LANGUAGES)}]"))
-    flat: dict[str, dict[str, str]] = {}
-    for lang in LANGUAGES:
-        table = raw.get(lang, {})
-        if not isinstance(table, dict):
-            errors.append(ConfigError(f"[{lang}] must be a table of strings", file=path,
-                                      line=lines.get(lang), value=table))
-            table = {}
-        flat[lang] = {}
-        for key, value in _flatten(table).items():
-            if not isinstance(value, str):
-                errors.append(ConfigError(f"interface string {key!r} must be text", file=path,
-                                          line=lines.get(f"{lang}.{key}"), value=value,
-                                          hint='write it in quotes: key = "…"'))
-            flat[lang][key] = str(value)
-    all_keys = set().union(*(set(t) for t in flat.values()))
-    for lang in LANGUAGES:
-        for key in sorted(all_keys - set(flat[lang])):
-            others = [o for o in LANGUAGES if key in flat[o]]
-            errors.append(
-                ConfigError(
-                    f"interface string {key!r} exists in {', '.join(others)} but not in {lang}",
-                    file=path,
-                    line=lines.get(f"{others[0]}.{key}"),
+    from .schemas import StringsFile, validate  # here: a language worker never loads schemas
+    from .sources import load_toml
+
+    with diag.collecting():
+        source = load_toml(path, ConfigError, root=root,
+                           missing="interface strings file not found",
+                           empty_hint="restore it from the project's history (git) or a "
+                           "colleague's copy")
+        model = validate(StringsFile, source, diag, ConfigError)
+        if model is None:
+            return None
+        flat = {lang: _flatten(getattr(model, lang)) for lang in LANGUAGES}
+        every = set().union(*(set(t) for t in flat.values()))
+        for lang in LANGUAGES:
+            for key in sorted(every - set(flat[lang])):
+                others = [o for o in LANGUAGES if key in flat[o]]
+                diag.error(source.error(
+                    ConfigError, f"interface string {key!r} exists in {', '.join(others)} but "
+                    f"not in {lang}", (others[0], *key.split(".")),
                     hint=f"translate it under [{lang}"
-                    + (f".{key.rsplit('.', 1)[0]}" if "." in key else "") + "]",
-                )
-            )
-    raise_if_any(errors, f"{path.name} has problems")
-    return {lang: Strings(flat[lang], lang, path) for lang in LANGUAGES}
+                    + (f".{key.rsplit('.', 1)[0]}" if "." in key else "") + "]"))
+        return {lang: Strings({k: str(v) for k, v in flat[lang].items()}, lang, Path(source.shown))
+                for lang in LANGUAGES}
+    return None

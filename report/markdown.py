@@ -196,7 +196,8 @@ class MarkdownRenderer:
             if token.type.startswith("footnote_block"):
                 break  # footnotes are rendered inline, where they are called
             if token.type == "paragraph_open" and self._is_block_shortcode(tokens, index):
-                code = parse_shortcode(tokens[index + 1].children[0].content, file, line)
+                children = tokens[index + 1].children or []  # _is_block_shortcode checked
+                code = parse_shortcode(children[0].content, file, line)
                 out.append(slot(resolver.block(code)))
                 skip = 2
                 continue

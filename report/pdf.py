@@ -36,7 +36,6 @@ import contextlib
 import datetime as _dt
 import hashlib
 import io
-import logging
 import mimetypes
 import os
 import time
@@ -57,6 +56,7 @@ from . import pdfua
 from .cache import Cache
 from .cache import key as cache_key
 from .config import PAGE_SIZES
+from .diagnostics import Diagnostics
 from .errors import RenderError
 from .printing import PrintSetup, print_setup
 from .printing import finish as finish_print
@@ -161,19 +161,6 @@ class ProjectFetcher(URLFetcher):
             return (f"an image of {width * height / 1e6:.0f} megapixels (the limit is "
                     f"{self.max_pixels / 1e6:.0f})")
         return None
-
-
-class _Collector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        # The machine's lack of HarfBuzz-Subset is not a problem of the document: fontTools subsets
-        # the fonts instead (and honours SOURCE_DATE_EPOCH, which keeps the output reproducible).
-        if "HarfBuzz-Subset" not in message:
-            self.messages.append(message)
 
 
 def page_css(page_size: str, edition: str) -> str:
@@ -307,21 +294,21 @@ def _reuse_subset_fonts(cache: Cache) -> Any:
 
 
 def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: str,
-               title: str, epoch: int, strict: bool = False,
+               title: str, epoch: int, diag: Diagnostics | None = None,
                page_size: str = "letter", cache: Cache | None = None,
                printing: PrintSetup | None = None) -> RenderedPDF:
-    """Lay out and write one edition. Under ``strict``, any engine warning fails the build.
+    """Lay out and write one edition; the screen edition's structure is then completed by
+    :mod:`report.pdfua`, the print edition's colours separated by :mod:`report.printing` (with
+    ``printing``: the printing condition and the theme's inks; FOGRA39 and none by default).
 
+    What the engine logs, resources the fetcher refused and print problems go to ``diag`` (a
+    warning each; an engine error as an error; under ``--strict`` every warning is an error),
+    named by ``title``; they are also returned in :attr:`RenderedPDF.warnings`, for the cache.
     ``cache``: where font subsets are reused from and kept (:func:`_reuse_subset_fonts`); without
-    it, every font is subset anew, as WeasyPrint alone would. ``printing``: the print edition's
-    printing condition and inks (:mod:`report.printing`; FOGRA39 and no theme inks by default).
-    The screen edition's structure is completed by :mod:`report.pdfua`, the print edition's
-    colours separated by :mod:`report.printing`.
+    it, every font is subset anew, as WeasyPrint alone would.
     """
+    diag = diag if diag is not None else Diagnostics()
     fetcher = ProjectFetcher(roots)
-    collector = _Collector()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(collector)
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     geometry = page_css(page_size, edition)
@@ -332,53 +319,51 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
     }
     found: list[str] = []
     try:
-        if edition == "print" and printing is None:
-            printing = print_setup()
-        profiles = {"device-cmyk": printing.color_profile()} if edition == "print" else {}
-        started = time.perf_counter()
-        document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
-                                   url_fetcher=fetcher).render(
-            stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles, **options)
-        laid_out = time.perf_counter()
-        semantics = pdfua.read_semantics(html, [page.anchors for page in document.pages]) \
-            if edition == "screen" else None
-        _set_dates(document.metadata, epoch)
-        if edition == "print":
-            found = _raster_problems(document)
-        with _drop_tables_before_subsetting(), _serialise_streams_once(), (
-                _reuse_subset_fonts(cache) if cache is not None and cache.enabled
-                else contextlib.nullcontext()):
-            data = document.write_pdf(**options)
-        if edition == "print":
-            assert printing is not None
-            seed = hashlib.sha256(f"{edition}\0{geometry}\0{printing.condition.key}\0{html}"
-                                  .encode()).digest()
-            finished = finish_print(data, printing, document_id=str(uuid.UUID(bytes=seed[:16])))
-            data = finished.data
-            found += finished.problems
-        if semantics is not None:
-            repaired = pdfua.repair(data, semantics)
-            data = repaired.data
-            found += repaired.problems
-        seconds = (laid_out - started, time.perf_counter() - laid_out)
+        with diag.engine_log("weasyprint", where=title, ignore=("HarfBuzz-Subset",)) as messages:
+            if edition == "print" and printing is None:
+                printing = print_setup()
+            profiles = {"device-cmyk": printing.color_profile()} if printing is not None \
+                and edition == "print" else {}
+            started = time.perf_counter()
+            document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
+                                       url_fetcher=fetcher).render(
+                stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles,
+                **options)
+            laid_out = time.perf_counter()
+            semantics = pdfua.read_semantics(html, [page.anchors for page in document.pages]) \
+                if edition == "screen" else None
+            _set_dates(document.metadata, epoch)
+            if edition == "print":
+                found = _raster_problems(document)
+            with _drop_tables_before_subsetting(), _serialise_streams_once(), (
+                    _reuse_subset_fonts(cache) if cache is not None and cache.enabled
+                    else contextlib.nullcontext()):
+                data = document.write_pdf(**options)
+            if printing is not None and edition == "print":
+                seed = hashlib.sha256(f"{edition}\0{geometry}\0{printing.condition.key}\0{html}"
+                                      .encode()).digest()
+                finished = finish_print(data, printing,
+                                        document_id=str(uuid.UUID(bytes=seed[:16])))
+                data = finished.data
+                found += finished.problems
+            if semantics is not None:
+                repaired = pdfua.repair(data, semantics)
+                data = repaired.data
+                found += repaired.problems
+            seconds = (laid_out - started, time.perf_counter() - laid_out)
     except RenderError:
         raise
     except Exception as exc:  # the engine's own failure, with its message
         raise RenderError(f"WeasyPrint failed on {title}: {exc}") from exc
     finally:
-        logger.removeHandler(collector)
         if previous is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
-    problems = tuple(dict.fromkeys(
-        [f"resource refused: {r}" for r in fetcher.refused] + collector.messages + found))
-    if strict and problems:
-        raise RenderError(
-            f"{title}: " + "; ".join(problems),
-            hint="fix the resource or the CSS, or build without --strict to see the PDF",
-        )
-    return RenderedPDF(data, len(document.pages), problems, seconds)
+    extra = list(dict.fromkeys([f"resource refused: {r}" for r in fetcher.refused] + found))
+    for problem in extra:
+        diag.warn(f"{title}: {problem}")
+    return RenderedPDF(data, len(document.pages), tuple(messages + extra), seconds)
 
 
 def _set_dates(metadata: Any, epoch: int) -> None:

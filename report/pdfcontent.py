@@ -214,7 +214,7 @@ class _Reader:
                     kind = "form" if is_form else "image"
                     content.unmarked.append(f"Do ({kind} {operands[0]}" +
                                             (f" in {form})" if form else ")"))
-                if is_form and depth < 12:
+                if is_form and xobject is not None and depth < 12:
                     self.read(xobject, xobject.get("/Resources", resources), open_, content,
                               str(operands[0]), depth + 1)
             elif op in PAINT_OPERATORS and not open_:
@@ -252,7 +252,7 @@ class Element:
     parent: Element | None
     kind: str  # the structure type, without the slash ("P", "Link"…)
     children: list[Element] = field(default_factory=list)
-    mcids: list[tuple[int, int]] = field(default_factory=list)  # (page index, MCID)
+    mcids: list[tuple[int | None, int]] = field(default_factory=list)  # (page index, MCID)
     annotations: list[Any] = field(default_factory=list)  # annotation dictionaries (via OBJR)
     order: list[Any] = field(default_factory=list)  # kids in order: Element, (page, mcid), annot
 

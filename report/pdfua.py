@@ -544,7 +544,7 @@ def _notes(pdf: pikepdf.Pdf, tree: StructTree, notes: tuple[tuple[str, str], ...
             _wrap(pdf, element, "Reference")
         elif target in backs:
             note = element.parent
-            if note is None or element.parent.kind == "Lbl":
+            if note is None or note.kind == "Lbl":
                 continue
             _wrap(pdf, element, "Lbl")
             note.obj.S = pikepdf.Name.Note
@@ -576,7 +576,7 @@ def _tables(pdf: pikepdf.Pdf, tree: StructTree) -> None:
             element.obj.A = table_attrs if attrs is None else pikepdf.Array(
                 [*(attrs if isinstance(attrs, pikepdf.Array) else [attrs]), table_attrs])
         table_attrs.Scope = pikepdf.Name(scope)
-    ids = {}
+    ids: dict[bytes, Any] = {}
     for element in tree.elements:
         if "/ID" in element.obj:
             ids.setdefault(bytes(element.obj.ID), element.obj)
@@ -584,6 +584,7 @@ def _tables(pdf: pikepdf.Pdf, tree: StructTree) -> None:
         names = pikepdf.NameTree.new(pdf)
         for key in sorted(ids):
             names[key.decode("latin-1")] = ids[key]
+        assert tree.root is not None
         tree.root.IDTree = names.obj
 
 
@@ -701,10 +702,10 @@ def _parent_tree(pdf: pikepdf.Pdf, tree: StructTree) -> None:
                 annotations[int(annotation.StructParent)] = element.obj
     numbers = pikepdf.NumberTree.new(pdf)
     keys = []
-    for index, page in enumerate(pdf.pages):
-        if "/StructParents" not in page.obj:
+    for index, pdf_page in enumerate(pdf.pages):
+        if "/StructParents" not in pdf_page.obj:
             continue
-        key = int(page.obj.StructParents)
+        key = int(pdf_page.obj.StructParents)
         mcids = by_page.get(index, {})
         numbers[key] = pdf.make_indirect(pikepdf.Array(
             [mcids.get(m, None) for m in range(max(mcids, default=-1) + 1)]))
@@ -712,6 +713,7 @@ def _parent_tree(pdf: pikepdf.Pdf, tree: StructTree) -> None:
     for key, element in annotations.items():
         numbers[key] = element
         keys.append(key)
+    assert tree.root is not None
     tree.root.ParentTree = numbers.obj
     tree.root.ParentTreeNextKey = max(keys, default=-1) + 1
 

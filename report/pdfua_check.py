@@ -229,9 +229,10 @@ def _rule_content(doc: _Document, _exp: Expectations, report: Report) -> None:
 
 def _rule_annotations(doc: _Document, _exp: Expectations, report: Report) -> None:
     holder: dict[tuple[int, int], Element] = {}
+    for linked in doc.tree.elements:
+        for annotation in linked.annotations:
+            holder[annotation.objgen] = linked
     for element in doc.tree.elements:
-        for annotation in element.annotations:
-            holder[annotation.objgen] = element
         if element.kind == "Link" and any(a.kind == "Link" for a in element.ancestors()):
             _add(report, "annotations", "a Link inside a Link", doc.page_of(element))
     names = _destination_names(doc.pdf)
@@ -241,14 +242,14 @@ def _rule_annotations(doc: _Document, _exp: Expectations, report: Report) -> Non
             if subtype in ("/Popup", "/PrinterMark"):
                 continue
             report.counts["annotations"] += 1
-            element = holder.get(annotation.objgen)
-            if element is None:
+            owner = holder.get(annotation.objgen)
+            if owner is None:
                 _add(report, "annotations", f"a {subtype[1:]} annotation no structure element "
                      "references", index + 1)
                 continue
             if subtype == "/Link":
-                if element.kind != "Link":
-                    _add(report, "annotations", f"a link annotation referenced from {element.kind}, "
+                if owner.kind != "Link":
+                    _add(report, "annotations", f"a link annotation referenced from {owner.kind}, "
                          "not from Link", index + 1)
                 contents = text_string(annotation.get("/Contents", "")).strip()
                 target = link_target(annotation)
@@ -459,15 +460,15 @@ def _rule_figures(doc: _Document, exp: Expectations, report: Report) -> None:
         if actual is None or element_text(element, doc.pages).strip() not in MARKERS:
             continue
         glyph = element_text(element, doc.pages).strip()
-        words = exp.markers.get(doc.lang_of(element).split("-")[0], {}).get(glyph)
-        if words is not None and text_string(actual) != words:
-            _add(report, "figures", f"{glyph} reads {text_string(actual)!r}, not {words!r} "
+        said = exp.markers.get(doc.lang_of(element).split("-")[0], {}).get(glyph)
+        if said is not None and text_string(actual) != said:
+            _add(report, "figures", f"{glyph} reads {text_string(actual)!r}, not {said!r} "
                  f"({doc.lang_of(element)})", doc.page_of(element))
 
 
 def _rule_notes(doc: _Document, exp: Expectations, report: Report) -> None:
     seen: Counter[str] = Counter()
-    referenced = set()
+    referenced: set[str] = set()
     for element in doc.tree.elements:
         if element.kind == "Link" and any(a.kind == "Reference" for a in element.ancestors()):
             referenced.update(link_target(a) for a in element.annotations)
@@ -539,9 +540,12 @@ def main(argv: Iterable[str] | None = None) -> int:
     expectations = Expectations()
     strings = Path(__file__).resolve().parent.parent / "data" / "strings.toml"
     if strings.is_file():  # the report's own words for the ▲ ▼ markers
+        from .diagnostics import Diagnostics
         from .i18n import load_strings
 
-        expectations = Expectations.from_strings(load_strings(strings))
+        loaded = load_strings(strings, Diagnostics(), root=strings.parent.parent)
+        if loaded is not None:
+            expectations = Expectations.from_strings(loaded)
     failed = 0
     for path in paths:
         report = check(path, expectations)

@@ -135,7 +135,13 @@ class Separator:
         image = Image.new(mode, (len(pixels), 1))
         image.putdata(pixels)
         result = ImageCms.applyTransform(image, transform)
-        return [result.getpixel((i, 0)) for i in range(len(pixels))]
+        assert result is not None
+        out: list[tuple[int, ...]] = []
+        for i in range(len(pixels)):
+            pixel = result.getpixel((i, 0))
+            assert isinstance(pixel, tuple)
+            out.append(pixel)
+        return out
 
     @staticmethod
     def _lab(pixel: tuple[int, ...]) -> tuple[float, float, float]:
@@ -177,9 +183,10 @@ class Separator:
         c, m, y, k = (round(v / 255, 4) for v in pixel)
         return (c, m, y, k)
 
-    def separate_float(self, rgb: tuple[float, float, float]) -> CMYK:
+    def separate_float(self, rgb: tuple[float, ...]) -> CMYK:
         """The ink for an sRGB colour given as 0–1 (as PDF operators give it)."""
-        return self.separate(tuple(min(255, max(0, round(v * 255))) for v in rgb))  # type: ignore[arg-type]
+        red, green, blue = (min(255, max(0, round(v * 255))) for v in rgb[:3])
+        return self.separate((red, green, blue))
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from report.data import Codebook, Margins, Survey, unknown_name
-from report.errors import ContentError, DataError
+from report.errors import ContentError, DataError, ErrorGroup, ReportError
 
 if TYPE_CHECKING:  # pandas is only handed in (by the data stage): a language worker that
     import pandas as pd  # receives a pickled Statistics never imports it
+
+    from report.codebook import Codebook
+    from report.data import Survey
+    from report.margins import Margins
 
 CONFIDENCE = 0.95
 Z = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)
@@ -183,10 +186,12 @@ class _TrimBounds(tuple):
     """
 
     def __le__(self, other: object) -> bool:
-        return self[1] <= other if isinstance(other, int | float) else tuple.__le__(self, other)
+        return self[1] <= other if isinstance(other, int | float) else \
+            tuple.__le__(self, other)  # type: ignore[operator]
 
     def __lt__(self, other: object) -> bool:
-        return self[1] < other if isinstance(other, int | float) else tuple.__lt__(self, other)
+        return self[1] < other if isinstance(other, int | float) else \
+            tuple.__lt__(self, other)  # type: ignore[operator]
 
 
 def rake_weights(frame: pd.DataFrame, margins: Margins, trim: tuple[float, float] = TRIM
@@ -199,7 +204,7 @@ def rake_weights(frame: pd.DataFrame, margins: Margins, trim: tuple[float, float
     """
     import weightipy
 
-    errors = []
+    errors: list[ReportError] = []
     for var in margins.variables:
         present = set(frame[var].dropna().astype(str))
         for code, count in margins.targets[var].items():
@@ -207,9 +212,7 @@ def rake_weights(frame: pd.DataFrame, margins: Margins, trim: tuple[float, float
                 errors.append(DataError("no respondent in a margin group: cannot rake",
                                         column=var, value=code))
     if errors:
-        from report.errors import raise_if_any
-
-        raise_if_any(errors)
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
     scheme = weightipy.scheme_from_dict(
         {var: {c: 100 * s for c, s in margins.shares(var).items()} for var in margins.variables},
         name="survey",
@@ -291,31 +294,11 @@ class Statistics:
 
     # validation ----------------------------------------------------------------
     def _level(self, var: str, level: str | None) -> str:
-        vtype = self.codebook.type(var)  # raises on unknown variable
-        if vtype == "numeric":
-            raise ContentError(f"{var!r} is numeric: it has no proportions", value=var,
-                               hint="query a categorical variable (e.g. size)")
-        if level is None:
-            if vtype == "binary":
-                return "1"
-            raise ContentError(
-                f"{var!r} is a {vtype} variable: say which level",
-                value=var,
-                hint="add level=… with one of "
-                + ", ".join(self.codebook.levels(var) + list(self.codebook.nets(var))),
-            )
-        self.codebook.check_level(var, str(level))
-        return str(level)
+        """The level of a query, checked (a yes/no variable's level is "1" by default)."""
+        return self.codebook.query(var, level)[1]
 
     def _group(self, by: str | None, group: str | None) -> None:
-        if by is None:
-            if group is not None:
-                raise ContentError("group= given without by=", value=group,
-                                   hint="add by=DIMENSION, e.g. by=size group=lt5")
-            return
-        self.codebook.check_dimension(by)
-        if group is not None and str(group) not in self.codebook.levels(by):
-            raise unknown_name(f"group of {by!r}", group, self.codebook.levels(by))
+        self.codebook.check_group(by, group)
 
     # queries -------------------------------------------------------------------
     def stat(self, variable: str, level: str | None = None, by: str | None = None,

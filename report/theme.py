@@ -10,52 +10,50 @@ tokens feeds both, so a partner's colours reach every chart.
 Everything is checked before anything renders, and every problem is reported at once, each naming the
 theme file, the key and its line: unknown keys (with the closest valid key), colours, WCAG AA
 contrast of the pairs the stylesheet actually draws, font files, faces and glyphs, the logo (present,
-inside the theme folder, a safe SVG) and ``overrides.css``.
+inside the theme folder, a safe SVG) and ``overrides.css`` (see :mod:`report.stylesheets`).
+
+Safety: a theme may come from outside the team. Its strings reach the generated CSS only through
+:func:`css_string` (every character that could end a string, a rule or the HTML ``<style>`` element
+is escaped) after the schema has checked them against strict patterns (colours, family names);
+every font folder and file, and the logo, must lie inside the project after symbolic links are
+resolved, so the PDF engine reads nothing else.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import tomllib
+import shlex
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fontTools.ttLib import TTFont
-
-from . import LANGUAGES
-from .errors import ReportError, ThemeError, raise_if_any, read_utf8, toml_key_lines, toml_position
+from .diagnostics import Diagnostics
+from .errors import ThemeError
+from .sources import Source, inside, read_text, shown
 
 if TYPE_CHECKING:  # the charts (Altair) load only when a build draws them
     from .charts import ChartStyle
     from .config import Paths
+    from .schemas import ThemeFile
 
-HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")  # a theme folder: fondation-xyz
 COLOR_KEYS = ("primary", "accent", "text", "muted", "background", "surface", "rule", "cover_text")
 FONT_ROLES = ("body", "heading", "chart")
 FONT_SUFFIXES = (".ttf", ".otf")
+MAX_OVERRIDES_BYTES = 256 * 1024
+MAX_LOGO_BYTES = 2 * 1024 * 1024
 
-# Every key a theme file may hold (a trailing "[]" marks a list). Anything else is a typo.
-SCHEMA: dict[str, str] = {
-    "name": "str",
-    "logo": "str",
-    **{f"label.{lang}": "str" for lang in LANGUAGES},
-    **{f"cover_line.{lang}": "str" for lang in LANGUAGES},
-    **{f"colors.{key}": "color" for key in COLOR_KEYS},
-    "colors.chart": "color[]",
-    # optional: the brand guide's CMYK for a colour (percentages), used as given in print
-    **{f"colors_cmyk.{key}": "cmyk" for key in COLOR_KEYS},
-    "colors_cmyk.chart": "cmyk[]",
-    **{f"fonts.{role}": "str" for role in FONT_ROLES},
-    "fonts.fallback": "str",
-    "fonts.dirs": "str[]",
+# The faces each role's family must ship, because the report's stylesheets use them: without
+# one, the engine fakes it (slanted or emboldened outlines). (style, lowest weight, highest weight)
+FACES_NEEDED: dict[str, dict[str, tuple[str, int, int]]] = {
+    "body": {"regular": ("normal", 1, 500), "italic": ("italic", 1, 500),
+             "bold": ("normal", 600, 1000), "bold italic": ("italic", 600, 1000)},
+    "heading": {"regular": ("normal", 1, 500), "italic": ("italic", 1, 500),
+                "bold": ("normal", 600, 1000)},
+    "chart": {"regular": ("normal", 1, 500), "bold": ("normal", 600, 1000)},
 }
-TABLES = {key.split(".")[0] for key in SCHEMA if "." in key}
-REQUIRED = [f"colors.{key}" for key in COLOR_KEYS] + ["colors.chart", "fonts.dirs"] + [
-    f"fonts.{role}" for role in FONT_ROLES]
 
 # WCAG 2.1 AA, for the pairs report.css draws: (foreground, background, minimum, where it is used).
 CONTRAST: tuple[tuple[str, str, float, str], ...] = (
@@ -74,6 +72,16 @@ CHART_CONTRAST = 3.0  # chart bars against the page (WCAG 1.4.11, graphical obje
 TEXT_CHARS = "".join(chr(c) for c in range(0x21, 0x7F)) + (
     "ÀÂÇÈÉÊËÎÏÔÙÛÜàâçèéêëîïôùûüœŒ«»‘’“”–—…\u00a0\u202f")
 MARKERS = "▲▼"
+
+
+_CSS_SAFE = re.compile(r"[A-Za-z0-9 _.,/:#()%+=@!?~*-]")
+
+
+def css_string(value: str) -> str:
+    """``value`` as a CSS string token: quoted, every character but a few safe ASCII ones written
+    as a CSS escape, so that nothing in it can end the string, the rule or an HTML ``<style>``
+    element (quotes, backslash, line ends, ``<``, ``;``, ``}``, control characters)."""
+    return '"' + "".join(c if _CSS_SAFE.fullmatch(c) else f"\\{ord(c):x} " for c in value) + '"'
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,7 @@ class Theme:
 
     def _stack(self, *families: str | None) -> str:
         names = dict.fromkeys(f for f in (*families, self.fallback_font) if f)
-        return ", ".join(repr(name) for name in names)
+        return ", ".join(css_string(name) for name in names)
 
     def chart_style(self) -> ChartStyle:
         from .charts import ChartStyle
@@ -131,7 +139,8 @@ class Theme:
         rules = []
         for face in self.faces:
             rules.append(
-                f"@font-face {{ font-family: {face.family!r}; src: url({face.path.as_uri()!r}); "
+                f"@font-face {{ font-family: {css_string(face.family)}; "
+                f"src: url({css_string(face.path.as_uri())}); "
                 f"font-weight: {face.weight}; font-style: {face.style}; }}"
             )
         tokens = [f"  --color-{k.replace('_', '-')}: {v};" for k, v in self.colors.items()]
@@ -145,7 +154,7 @@ class Theme:
         return "\n".join(rules) + "\n:root {\n" + "\n".join(tokens) + "\n}\n"
 
 
-# Reading the theme file -------------------------------------------------------------------------
+# Checking the theme ---------------------------------------------------------------------------
 
 def contrast(a: str, b: str) -> float:
     """The WCAG 2.1 contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
@@ -159,159 +168,82 @@ def contrast(a: str, b: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-class _Problems:
-    """Collects the problems of one theme file, each located at its key's line."""
-
-    def __init__(self, file: Path, shown: str, text: str) -> None:
-        self.file = file
-        self.shown = shown
-        self.lines = toml_key_lines(text)
-        self.errors: list[ReportError] = []
-
-    def line(self, key: str) -> int | None:
-        while key:
-            if key in self.lines:
-                return self.lines[key]
-            key = key.rpartition(".")[0]
-        return None
-
-    def add(self, key: str, message: str, value: Any = None, hint: str | None = None) -> None:
-        self.errors.append(ThemeError(f"{key}: {message}", file=self.shown, line=self.line(key),
-                                      value=value, hint=hint))
-
-
-def _flatten(raw: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in raw.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and path in TABLES:
-            if not value:
-                flat[path] = value
-            flat.update(_flatten(value, path + "."))
-        else:
-            flat[path] = value
-    return flat
-
-
-def _closest(key: str) -> str | None:
-    candidates = sorted({*SCHEMA, *TABLES})
-    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
-    if not close:  # a right key in the wrong table: `primary` → `colors.primary`
-        leaf = key.rpartition(".")[2]
-        by_leaf = {k.rpartition(".")[2]: k for k in candidates}
-        close = [by_leaf[m] for m in difflib.get_close_matches(leaf, list(by_leaf), n=1, cutoff=0.75)]
-    return close[0] if close else None
-
-
-def _check_keys(flat: dict[str, Any], p: _Problems) -> None:
-    for key, value in flat.items():
-        kind = SCHEMA.get(key)
-        if kind is None:
-            if key in TABLES:
-                p.add(key, f"[{key}] must be a table of keys", value=value)
-                continue
-            close = _closest(key)
-            p.add(key, "unknown key", hint=f"did you mean {close!r}?" if close else
-                  f"valid keys: {', '.join(sorted(SCHEMA))}")
-        elif kind == "str" and not (isinstance(value, str) and value.strip()):
-            p.add(key, "must be a non-empty text in quotes", value=value)
-        elif kind == "str[]" and not (isinstance(value, list) and value
-                                      and all(isinstance(v, str) for v in value)):
-            p.add(key, "must be a list of texts in quotes", value=value)
-    suggested = {_closest(key) for key in flat if key not in SCHEMA}
-    for key in REQUIRED:
-        if key not in flat and key not in suggested:  # a typo of it was reported just above
-            p.add(key, "missing", hint="every theme sets it; see themes/default/theme.toml")
-    for table in ("label", "cover_line"):
-        given = [lang for lang in LANGUAGES if f"{table}.{lang}" in flat]
-        if given and len(given) != len(LANGUAGES):
-            missing = next(lang for lang in LANGUAGES if lang not in given)
-            p.add(f"{table}.{missing}", "missing: give the text in every language",
-                  hint=f"{table} needs {' and '.join(LANGUAGES)}")
-
-
-def _check_colors(flat: dict[str, Any], p: _Problems) -> tuple[dict[str, str], list[str]]:
-    colors: dict[str, str] = {}
-    for key in COLOR_KEYS:
-        value = flat.get(f"colors.{key}")
-        if value is None:
-            continue
-        if isinstance(value, str) and HEX.match(value):
-            colors[key] = value.upper()
-        else:
-            p.add(f"colors.{key}", "must be a colour like #1A2B3C", value=value,
-                  hint="six hexadecimal digits after #")
-    chart: list[str] = []
-    value = flat.get("colors.chart")
-    if value is not None:
-        if isinstance(value, list) and len(value) >= 4 and all(
-            isinstance(c, str) and HEX.match(c) for c in value
-        ):
-            chart = [c.upper() for c in value]
-        else:
-            bad = [c for c in value if not (isinstance(c, str) and HEX.match(c))] if isinstance(
-                value, list) else value
-            p.add("colors.chart", "must list at least 4 colours like #1A2B3C (the largest chart "
-                  "compares four groups)", value=bad or value)
-    for fg, bg, minimum, where in CONTRAST:
-        if fg in colors and bg in colors:
-            ratio = contrast(colors[fg], colors[bg])
-            if ratio < minimum:
-                p.add(f"colors.{fg}", f"contrast with colors.{bg} is {ratio:.2f}:1, under the "
-                      f"{minimum:g}:1 that WCAG AA asks for {where}", value=colors[fg],
-                      hint=f"make colors.{fg} {'darker' if _light(colors[bg]) else 'lighter'} "
-                      f"or change colors.{bg}")
-    if "background" in colors:
-        for i, colour in enumerate(chart):
-            ratio = contrast(colour, colors["background"])
-            if ratio < CHART_CONTRAST:
-                p.add("colors.chart", f"colour {i + 1} has a contrast of {ratio:.2f}:1 with "
-                      f"colors.background, under the {CHART_CONTRAST:g}:1 that WCAG AA asks for "
-                      "chart bars", value=colour,
-                      hint=f"use a {'darker' if _light(colors['background']) else 'lighter'} shade")
-    return colors, chart
-
-
-def _check_cmyk(flat: dict[str, Any], colors: dict[str, str], chart: list[str],
-                p: _Problems) -> dict[str, tuple[float, float, float, float]]:
-    """``[colors_cmyk]``: four percentages per colour; one colour, one ink."""
-    given: list[tuple[str, str | None, Any]] = [
-        (f"colors_cmyk.{key}", colors.get(key), flat[f"colors_cmyk.{key}"])
-        for key in COLOR_KEYS if f"colors_cmyk.{key}" in flat]
-    series = flat.get("colors_cmyk.chart")
-    if series is not None:
-        if not isinstance(series, list) or len(series) != len(chart):
-            p.add("colors_cmyk.chart", f"must list one CMYK value per chart colour "
-                  f"({len(chart)})", value=series)
-        else:
-            given += [("colors_cmyk.chart", hex_, value) for hex_, value in zip(chart, series, strict=True)]
-    inks: dict[str, tuple[float, float, float, float]] = {}
-    for key, hex_, value in given:
-        if not (isinstance(value, list) and len(value) == 4 and all(
-                isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 100
-                for v in value)):
-            p.add(key, "must be four percentages [C, M, Y, K] from 0 to 100", value=value,
-                  hint="e.g. [100, 30, 0, 40], as the brand guide gives them")
-            continue
-        ink = tuple(round(v / 100, 4) for v in value)
-        if hex_ is not None and inks.setdefault(hex_, ink) != ink:  # type: ignore[arg-type]
-            p.add(key, f"{hex_} already prints as {[round(v * 100) for v in inks[hex_]]}",
-                  value=value, hint="give one colour one ink")
-    return inks
-
-
 def _light(colour: str) -> bool:
     return contrast(colour, "#000000") > contrast(colour, "#FFFFFF")
 
 
+def _problem(source: Source, diag: Diagnostics, loc: tuple[str | int, ...], message: str,
+             **details: Any) -> None:
+    """A theme problem at a key of theme.toml, named by its dotted key."""
+    name = ".".join(str(p) for p in loc)
+    diag.error(source.error(ThemeError, f"{name}: {message}" if name else message, loc,
+                            **details))
+
+
+def _check_colours(model: ThemeFile, source: Source, diag: Diagnostics) -> dict[str, str]:
+    colors = {key: getattr(model.colors, key).upper() for key in COLOR_KEYS}
+    for fg, bg, minimum, where in CONTRAST:
+        ratio = contrast(colors[fg], colors[bg])
+        if ratio < minimum:
+            _problem(source, diag, ("colors", fg),
+                     f"contrast with colors.{bg} is {ratio:.2f}:1, under the {minimum:g}:1 that "
+                     f"WCAG AA asks for {where}", value=colors[fg],
+                     hint=f"make colors.{fg} {'darker' if _light(colors[bg]) else 'lighter'} "
+                     f"or change colors.{bg}")
+    for i, colour in enumerate(model.colors.chart):
+        ratio = contrast(colour, colors["background"])
+        if ratio < CHART_CONTRAST:
+            _problem(source, diag, ("colors", "chart", i),
+                     f"colour {i + 1} has a contrast of {ratio:.2f}:1 with colors.background, under "
+                     f"the {CHART_CONTRAST:g}:1 that WCAG AA asks for chart bars", value=colour,
+                     hint=f"use a {'darker' if _light(colors['background']) else 'lighter'} shade")
+    return colors
+
+
 # Fonts ---------------------------------------------------------------------------------------
 
-def _faces(folder: Path, key: str, p: _Problems) -> list[FontFace]:
+def _font_folders(model: ThemeFile, folder: Path, paths: Paths, source: Source,
+                  diag: Diagnostics) -> list[Path]:
+    """The folders of ``fonts.dirs``, each relative to the theme folder or the project root and,
+    once symbolic links are resolved, inside the project."""
+    found = []
+    for index, name in enumerate(model.fonts.dirs):
+        loc = ("fonts", "dirs", index)
+        if Path(name).is_absolute() or name.startswith("~"):
+            _problem(source, diag, loc, "must be a folder relative to the theme folder or to the "
+                     "project", value=name, hint="copy the fonts into the theme folder, e.g. "
+                     "fonts/<family>/, and name that folder")
+            continue
+        candidates = [folder / name, paths.root / name]
+        existing = [c for c in candidates if c.is_dir()]
+        if not existing:
+            _problem(source, diag, loc, "font folder not found", value=name,
+                     hint="give folders relative to the theme folder or to the project root")
+            continue
+        if not inside(existing[0], [paths.root]):
+            _problem(source, diag, loc, "refused: the folder lies outside the project (a "
+                     "symbolic link or ../)", value=name,
+                     hint="copy the fonts into the theme folder instead of linking to them")
+            continue
+        found.append(existing[0].resolve())
+    return found
+
+
+def _faces(font_dir: Path, paths: Paths, source: Source, diag: Diagnostics) -> list[FontFace]:
+    from fontTools.ttLib import TTFont
+
     faces: list[FontFace] = []
-    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in FONT_SUFFIXES)
+    files = sorted(f for f in font_dir.iterdir() if f.suffix.lower() in FONT_SUFFIXES)
+    loc = ("fonts", "dirs")
     if not files:
-        p.add(key, "font folder holds no .ttf or .otf file", value=str(folder))
+        _problem(source, diag, loc, "font folder holds no .ttf or .otf file",
+                 value=shown(font_dir, paths.root))
     for path in files:
+        if not inside(path, [paths.root]) or not path.is_file():
+            _problem(source, diag, loc, f"refused: font file {path.name} is a link to a file "
+                     "outside the project, or not a regular file", value=path.name,
+                     hint="copy the font file into the folder")
+            continue
         try:
             with TTFont(path, lazy=True) as font:
                 name = font["name"]
@@ -323,59 +255,58 @@ def _faces(folder: Path, key: str, p: _Problems) -> list[FontFace]:
                 font.setGlyphOrder([f"g{i}" for i in range(font["maxp"].numGlyphs)])
                 chars = frozenset(font.getBestCmap())
         except Exception as exc:  # a corrupt font file
-            p.add(key, f"unreadable font file {path.name}: {exc}", value=str(path))
+            _problem(source, diag, loc, f"unreadable font file {path.name}: {exc}",
+                     value=path.name)
+            continue
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}", str(family or "")):
+            _problem(source, diag, loc, f"font file {path.name} names its family with "
+                     "characters that are not allowed", value=family,
+                     hint="a family name holds letters, digits, spaces, dots, hyphens and "
+                     "underscores only; use another build of the font")
             continue
         missing = [c for c in TEXT_CHARS if ord(c) not in chars]
         if missing:
-            shown = " ".join(f"U+{ord(c):04X}" if c.isspace() else c for c in missing[:12])
-            p.add(key, f"font file {path.name} lacks {len(missing)} characters the report uses: "
-                  f"{shown}{' …' if len(missing) > 12 else ''}", value=str(path),
-                  hint="use a complete version of the font, or leave this face out")
+            listed = " ".join(f"U+{ord(c):04X}" if c.isspace() else c for c in missing[:12])
+            _problem(source, diag, loc, f"font file {path.name} lacks {len(missing)} characters "
+                     f"the report uses: {listed}{' …' if len(missing) > 12 else ''}",
+                     value=path.name, hint="use a complete version of the font, or leave this "
+                     "face out")
         faces.append(FontFace(str(family), weight, "italic" if italic else "normal", path, chars))
     return faces
 
 
-def _check_fonts(flat: dict[str, Any], folder: Path, paths: Paths,
-                 p: _Problems) -> tuple[list[FontFace], dict[str, str]]:
-    faces: list[FontFace] = []
-    dirs = flat.get("fonts.dirs")
-    for folder_name in dirs if isinstance(dirs, list) else []:
-        if not isinstance(folder_name, str):
-            continue
-        candidate = folder / folder_name
-        font_dir = candidate if candidate.is_dir() else paths.root / folder_name
-        if not font_dir.is_dir():
-            p.add("fonts.dirs", "font folder not found", value=folder_name,
-                  hint="give folders relative to the theme folder or to the project root")
-            continue
-        faces += _faces(font_dir, "fonts.dirs", p)
+def _check_fonts(model: ThemeFile, folder: Path, paths: Paths, source: Source,
+                 diag: Diagnostics) -> tuple[list[FontFace], dict[str, str]]:
+    folders = _font_folders(model, folder, paths, source, diag)
+    faces = [face for font_dir in folders for face in _faces(font_dir, paths, source, diag)]
     families = sorted({face.family for face in faces})
     roles: dict[str, str] = {}
+    if len(folders) < len(model.fonts.dirs):  # a folder is missing: its families are unknown
+        return faces, roles
     for role in (*FONT_ROLES, "fallback"):
-        family = flat.get(f"fonts.{role}")
-        if not isinstance(family, str) or not family.strip() or not faces:
+        family = getattr(model.fonts, role)
+        if family is None or not faces:
             continue
         if family not in families:
             close = difflib.get_close_matches(family, families, n=1)
-            p.add(f"fonts.{role}", "names a family that no font file in fonts.dirs provides",
-                  value=family, hint=f"did you mean {close[0]!r}?" if close else
-                  f"families found: {', '.join(families)}")
+            _problem(source, diag, ("fonts", role), "names a family that no font file in "
+                     "fonts.dirs provides", value=family,
+                     hint=f"did you mean {close[0]!r}?" if close else
+                     f"families found: {', '.join(families)}")
             continue
         roles[role] = family
     lacking: dict[tuple[str, str], list[str]] = {}  # (family, face) → the roles that need it
     for role, family in roles.items():
         own = [f for f in faces if f.family == family]
-        needed = {"regular": [f for f in own if f.style == "normal" and f.weight <= 500],
-                  "bold": [f for f in own if f.style == "normal" and f.weight >= 600]}
-        if role == "body":
-            needed["italic"] = [f for f in own if f.style == "italic"]
-        for what, found in needed.items():
-            if role != "fallback" and not found:
-                lacking.setdefault((family, what), []).append(f"fonts.{role}")
-    for (family, what), keys in lacking.items():
-        p.add(keys[0], f"family {family!r} has no {what} face, so the report would fake it"
-              + (f" (also used by {', '.join(keys[1:])})" if keys[1:] else ""), value=family,
-              hint=f"add the {what} font file to a folder of fonts.dirs")
+        for what, (style, low, high) in FACES_NEEDED.get(role, {}).items():
+            if not any(f.style == style and low <= f.weight <= high for f in own):
+                lacking.setdefault((family, what), []).append(role)
+    for (family, what), needing in lacking.items():
+        _problem(source, diag, ("fonts", needing[0]),
+                 f"family {family!r} has no {what} face, which the report uses, so the engine "
+                 "would fake it" + (f" (also used as fonts.{', fonts.'.join(needing[1:])})"
+                                    if needing[1:] else ""), value=family,
+                 hint=f"add the {what} font file to a folder of fonts.dirs")
 
     def draws(family: str | None) -> bool:
         own = [f for f in faces if f.family == family]
@@ -384,32 +315,33 @@ def _check_fonts(flat: dict[str, Any], folder: Path, paths: Paths,
     if {"body", "heading"} <= set(roles) and not any(
         draws(roles.get(r)) for r in ("body", "heading", "fallback")
     ):
-        p.add("fonts.fallback" if "fonts.fallback" in flat else "fonts.heading",
-              f"neither fonts.body ({roles['body']!r}) nor fonts.heading ({roles['heading']!r})"
-              + (f" nor fonts.fallback ({roles['fallback']!r})" if "fallback" in roles else "")
-              + " draws the significance markers ▲ ▼", hint='set fonts.fallback = "Inter" and add '
-              '"styles/fonts/inter" to fonts.dirs (Inter draws them)')
+        _problem(source, diag, ("fonts", "fallback" if model.fonts.fallback else "heading"),
+                 f"neither fonts.body ({roles['body']!r}) nor fonts.heading ({roles['heading']!r})"
+                 + (f" nor fonts.fallback ({roles['fallback']!r})" if "fallback" in roles else "")
+                 + " draws the significance markers ▲ ▼", hint='set fonts.fallback = "Inter" and '
+                 'add "styles/fonts/inter" to fonts.dirs (Inter draws them)')
     if "chart" in roles and not (draws(roles["chart"]) or draws(roles.get("fallback"))):
-        p.add("fonts.chart", f"{roles['chart']!r} does not draw the markers ▲ ▼ on the bars, and "
-              "no fonts.fallback does", value=roles["chart"],
-              hint='set fonts.fallback = "Inter" and add "styles/fonts/inter" to fonts.dirs')
+        _problem(source, diag, ("fonts", "chart"), f"{roles['chart']!r} does not draw the markers "
+                 "▲ ▼ on the bars, and no fonts.fallback does", value=roles["chart"],
+                 hint='set fonts.fallback = "Inter" and add "styles/fonts/inter" to fonts.dirs')
     return faces, roles
 
 
 # Logos and overrides ---------------------------------------------------------------------------
 
 def svg_problems(path: Path) -> list[str]:
-    """Why an SVG file is not safe to place in the report (no scripts, no external references)."""
+    """Why an SVG file is not safe to place in the report (no scripts, no external references),
+    each as a sentence: «has a <script> element»."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [f"unreadable: {exc}"]
+        return [f"cannot be read as UTF-8 text ({exc})"]
     if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
         return ["has a DOCTYPE or ENTITY declaration"]
     try:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
-        return [f"is not well-formed XML: {exc}"]
+        return [f"is not well-formed XML ({exc})"]
     if root.tag.rpartition("}")[2] != "svg":
         return ["is not an SVG document"]
     problems: list[str] = []
@@ -426,112 +358,143 @@ def svg_problems(path: Path) -> list[str]:
             elif re.search(r"url\(\s*['\"]?(?!#)", value):
                 problems.append(f"refers to an external url() in {local!r}")
         if tag == "style" and re.search(r"@import|url\(\s*['\"]?(?!#)", element.text or ""):
-            problems.append("its <style> imports or refers to an external file")
+            problems.append("has a <style> that imports or refers to an external file")
     return list(dict.fromkeys(problems))
 
 
-def _check_logos(flat: dict[str, Any], folder: Path, p: _Problems) -> Path | None:
+def _check_logos(model: ThemeFile, folder: Path, paths: Paths, source: Source,
+                 diag: Diagnostics) -> Path | None:
     logo: Path | None = None
-    value = flat.get("logo")
-    if isinstance(value, str) and value.strip():
-        candidate = (folder / value).resolve()
-        if folder.resolve() not in candidate.parents or not candidate.is_file():
-            p.add("logo", "logo file not found in the theme folder", value=value,
-                  hint="give a path relative to the theme folder, e.g. logo.svg")
+    if model.logo:
+        candidate = folder / model.logo
+        if not candidate.exists() or not inside(candidate, [folder]) or not candidate.is_file():
+            _problem(source, diag, ("logo",), "logo file not found in the theme folder",
+                     value=model.logo, hint="give a path relative to the theme folder, e.g. "
+                     "logo.svg")
         elif candidate.suffix.lower() != ".svg":
-            p.add("logo", "the logo must be an SVG file (sharp in print and on screen)",
-                  value=value)
+            _problem(source, diag, ("logo",), "the logo must be an SVG file (sharp in print and "
+                     "on screen)", value=model.logo)
         else:
-            logo = candidate
+            logo = candidate.resolve()
     logos = folder / "logos"
-    checked = [logo] if logo else []
-    checked += sorted(f.resolve() for f in logos.glob("*.svg")) if logos.is_dir() else []
-    base = p.shown.rpartition("/")[0]
-    inside = folder.resolve()
+    checked = [folder / model.logo] if logo and model.logo else []
+    checked += sorted(logos.glob("*.svg")) if logos.is_dir() else []
     for path in dict.fromkeys(checked):
-        if inside not in path.parents or not path.is_file():
+        file = shown(path, paths.root)
+        if not inside(path, [folder]) or not path.is_file():
             # a link out of the theme, a pipe or a device is refused without being read
-            p.errors.append(ThemeError("a logo must be a regular file inside the theme folder",
-                                       file=f"{base}/logos/{path.name}", value=str(path)))
+            diag.error(ThemeError("refused: a logo must be a regular file inside the theme "
+                                  "folder", file=file, value=str(path.resolve()),
+                                  hint="copy the file into the theme folder"))
             continue
-        if path.stat().st_size > 2 * 1024 * 1024:
-            p.errors.append(ThemeError("logo larger than 2 MB", file=f"{base}/logos/{path.name}",
-                                       hint="export a plain, simplified SVG"))
+        if path.stat().st_size > MAX_LOGO_BYTES:
+            diag.error(ThemeError(f"logo larger than {MAX_LOGO_BYTES // 1024 // 1024} MB",
+                                  file=file, hint="export a plain, simplified SVG"))
             continue
-        shown = f"{base}/{path.relative_to(inside).as_posix()}"
         for problem in svg_problems(path):
-            p.errors.append(ThemeError(f"unsafe SVG: it {problem}", file=shown,
-                                       hint="export a plain SVG: shapes and text only, "
-                                       "no scripts, links or embedded images"))
+            diag.error(ThemeError(f"unsafe SVG: the file {problem}", file=file,
+                                  hint="export a plain SVG: shapes and text only, no scripts, "
+                                  "links or embedded images"))
     return logo
 
 
-def _read_overrides(folder: Path, p: _Problems) -> str:
+def _read_overrides(folder: Path, paths: Paths, diag: Diagnostics) -> str:
     path = folder / "overrides.css"
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return ""
-    shown = f"{p.shown.rpartition('/')[0]}/overrides.css"
+    file = shown(path, paths.root)
     try:
-        css = read_utf8(path, ThemeError, shown=shown)  # a byte-order mark is dropped
+        css = read_text(path, ThemeError, root=folder, limit=MAX_OVERRIDES_BYTES, name=file)
     except ThemeError as exc:
-        p.errors.append(exc)
+        diag.error(exc)
         return ""
     if "</" in css:
         line = css[:css.index("</")].count("\n") + 1
-        p.errors.append(ThemeError("must hold CSS only, not HTML", line=line, value="</",
-                                   file=shown))
+        diag.error(ThemeError("must hold CSS only, not HTML", file=file, line=line, value="</"))
+        return ""
     return css
 
 
-def load_theme(paths: Paths, name: str = "default") -> Theme:
-    """Read and check one theme; every problem is reported at once, naming the file, key and line."""
+# The theme ---------------------------------------------------------------------------------------
+
+def _check_inks(model: ThemeFile, colors: dict[str, str], source: Source,
+                diag: Diagnostics) -> dict[str, tuple[float, float, float, float]]:
+    """``[colors_cmyk]``: one ink per chart colour if given; one colour, one ink."""
+    given = model.colors_cmyk
+    if given is None:
+        return {}
+    pairs: list[tuple[tuple[str | int, ...], str, tuple[float, ...]]] = [
+        (("colors_cmyk", key), colors[key], ink) for key in COLOR_KEYS
+        if (ink := getattr(given, key)) is not None]
+    if given.chart is not None:
+        if len(given.chart) != len(model.colors.chart):
+            _problem(source, diag, ("colors_cmyk", "chart"), "must give one CMYK value per "
+                     f"chart colour ({len(model.colors.chart)})", value=given.chart)
+        else:
+            pairs += [(("colors_cmyk", "chart", i), colour.upper(), ink) for i, (colour, ink)
+                      in enumerate(zip(model.colors.chart, given.chart, strict=True))]
+    inks: dict[str, tuple[float, float, float, float]] = {}
+    for loc, colour, ink in pairs:
+        value = (round(ink[0] / 100, 4), round(ink[1] / 100, 4), round(ink[2] / 100, 4),
+                 round(ink[3] / 100, 4))
+        if inks.setdefault(colour, value) != value:
+            _problem(source, diag, loc, f"{colour} already prints as "
+                     f"{[round(v * 100) for v in inks[colour]]}", value=list(ink),
+                     hint="give one colour one ink")
+    return inks
+
+
+def load_theme(paths: Paths, name: str, diag: Diagnostics) -> Theme | None:
+    """Read and check one theme; every problem goes to ``diag``, naming the file, key and line.
+    Returns the theme, or None when it has a problem."""
+    from .schemas import ThemeFile, validate
+    from .sources import load_toml
+
     folder = paths.themes / name
     theme_file = folder / "theme.toml"
-    try:
-        shown = theme_file.relative_to(paths.root).as_posix()
-    except ValueError:
-        shown = str(theme_file)
+    file = shown(theme_file, paths.root)
     if not NAME.match(name) or not theme_file.is_file():
-        available = sorted(p.name for p in paths.themes.iterdir() if (p / "theme.toml").is_file()) \
-            if paths.themes.is_dir() else []
+        available = sorted(p.name for p in paths.themes.iterdir() if (p / "theme.toml").is_file()
+                           and NAME.match(p.name)) if paths.themes.is_dir() else []
         close = difflib.get_close_matches(name, available, n=1)
-        raise ThemeError(f"theme {name!r} not found", file=shown,
-                         hint=(f"did you mean {close[0]!r}? " if close else "")
-                         + f"available themes: {', '.join(available)}; "
-                         f"create one with python build.py --new-theme {name}")
-    text = read_utf8(theme_file, ThemeError, shown=shown)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message, line, column = toml_position(exc)
-        raise ThemeError(f"invalid TOML: {message}", file=shown, line=line, column=column,
-                         hint="see themes/default/theme.toml for the syntax") from None
-    p = _Problems(theme_file, shown, text)
-    flat = _flatten(raw)
-    _check_keys(flat, p)
-    if "name" in flat and flat["name"] != name:
-        p.add("name", f"does not match the theme's folder name {name!r}", value=flat["name"],
-              hint=f'write name = "{name}"')
-    colors, chart = _check_colors(flat, p)
-    cmyk = _check_cmyk(flat, colors, chart, p)
-    faces, roles = _check_fonts(flat, folder, paths, p)
-    logo = _check_logos(flat, folder, p)
-    overrides = _read_overrides(folder, p)
-    raise_if_any(p.errors, f"theme {name!r} has problems ({shown})")
-    return Theme(
-        name=name,
-        folder=folder,
-        colors=colors,
-        chart_colors=tuple(chart),
-        body_font=roles["body"],
-        heading_font=roles["heading"],
-        chart_font=roles["chart"],
-        faces=tuple(faces),
-        label={lang: flat[f"label.{lang}"] for lang in LANGUAGES if f"label.{lang}" in flat},
-        logo=logo,
-        cover_line={lang: flat[f"cover_line.{lang}"] for lang in LANGUAGES
-                    if f"cover_line.{lang}" in flat},
-        overrides_css=overrides,
-        fallback_font=roles.get("fallback"),
-        cmyk=cmyk,
-    )
+        create = f"python build.py --new-theme {shlex.quote(name)}" if NAME.match(name) else \
+            "python build.py --new-theme NAME (lowercase letters, digits and hyphens)"
+        diag.error(ThemeError(
+            f"theme {name!r} not found", file=file if NAME.match(name) else None,
+            hint=(f"did you mean {close[0]!r}? " if close else "")
+            + f"available themes: {', '.join(available)}; create one with: {create}"))
+        return None
+    found = len(diag.errors)
+    with diag.collecting():
+        source = load_toml(theme_file, ThemeError, root=paths.root,
+                           empty_hint="see themes/default/theme.toml")
+        model = validate(ThemeFile, source, diag, ThemeError)
+        if model is None:
+            return None
+        if model.name != name:
+            _problem(source, diag, ("name",), f"does not match the theme's folder name {name!r}",
+                     value=model.name, hint=f'write name = "{name}"')
+        colors = _check_colours(model, source, diag)
+        inks = _check_inks(model, colors, source, diag)
+        faces, roles = _check_fonts(model, folder, paths, source, diag)
+        logo = _check_logos(model, folder, paths, source, diag)
+        overrides = _read_overrides(folder, paths, diag)
+        if len(diag.errors) > found:
+            return None
+        return Theme(
+            name=name,
+            folder=folder,
+            colors=colors,
+            chart_colors=tuple(c.upper() for c in model.colors.chart),
+            body_font=roles["body"],
+            heading_font=roles["heading"],
+            chart_font=roles["chart"],
+            faces=tuple(faces),
+            label=model.label.as_dict() if model.label else {},
+            logo=logo,
+            cover_line=model.cover_line.as_dict() if model.cover_line else {},
+            overrides_css=overrides,
+            fallback_font=roles.get("fallback"),
+            cmyk=inks,
+        )
+    return None

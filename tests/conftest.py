@@ -18,6 +18,7 @@ class Built:
     manifest: dict
     result: object
     cache: Path
+    diag: object  # the build's diagnostics (strict: any warning would have failed it)
 
     def pdf(self, lang: str, edition: str = "screen") -> Path:
         entry = next(e for e in self.manifest["outputs"]
@@ -50,19 +51,25 @@ def embedded_fonts():
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """Build both languages of the screen edition, strictly, into a temporary folder."""
     from report.build import BuildOptions, build
+    from report.diagnostics import Diagnostics
 
     out = tmp_path_factory.mktemp("dist")
     cache = tmp_path_factory.mktemp("cache")
+    diag = Diagnostics(strict=True)
     result = build(BuildOptions(root=ROOT, out_dir=out, languages=("fr", "en"),
-                                editions=("screen",), strict=True, cache_dir=cache))
+                                editions=("screen",), cache_dir=cache), diag)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    return Built(out, manifest, result, cache)
+    return Built(out, manifest, result, cache, diag)
 
 
 def _validated_inputs():
     from report.build import BuildOptions, validate_inputs
+    from report.diagnostics import Diagnostics
 
-    return validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), lambda *_: None)
+    diag = Diagnostics()
+    inputs = validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"), diag)
+    diag.raise_if_errors()
+    return inputs
 
 
 @pytest.fixture(scope="session")
@@ -97,11 +104,14 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+
 # -- pdfua workstream: the extra editions the structure checker reads ---------------------------
 def _build_one(out: Path, cache: Path, **options) -> Path:
     from report.build import BuildOptions, build
+    from report.diagnostics import Diagnostics
 
-    build(BuildOptions(root=ROOT, out_dir=out, strict=True, cache_dir=cache, **options))
+    build(BuildOptions(root=ROOT, out_dir=out, cache_dir=cache, **options),
+          Diagnostics(strict=True))
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     (entry,) = manifest["outputs"]
     return out / entry["path"]

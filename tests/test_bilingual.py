@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import run_stage
 
 from report.bilingual import prefix_ids, render_bilingual_html
 from report.build import BuildOptions, assemble, render_charts, stylesheets, validate_inputs
@@ -16,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def html() -> str:
-    inputs = validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist",
-                                          editions=("bilingual",)), lambda *_: None)
+    inputs = run_stage(validate_inputs, BuildOptions(root=ROOT, out_dir=ROOT / "dist",
+                                                     editions=("bilingual",)))
     documents = {lang: assemble(inputs, lang, render_charts(inputs, lang, Cache(None)))
                  for lang in ("fr", "en")}
     return render_bilingual_html(inputs.config, documents, inputs.theme,
@@ -49,6 +50,5 @@ def test_prefix_ids_rewrites_references_consistently():
 
 
 def test_bilingual_uses_its_stylesheet():
-    config = validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist"),
-                             lambda *_: None).config
+    config = run_stage(validate_inputs, BuildOptions(root=ROOT, out_dir=ROOT / "dist")).config
     assert any(s.endswith("bilingual.css") for s in stylesheets(config, "bilingual"))

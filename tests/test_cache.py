@@ -9,13 +9,14 @@ import pytest
 
 from report.build import BuildOptions, build
 from report.cache import Cache, input_fingerprint, key
+from report.diagnostics import Diagnostics
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _options(root: Path, built, **extra) -> BuildOptions:
     return BuildOptions(root=root, out_dir=extra.pop("out", built.out), languages=("fr", "en"),
-                        editions=("screen",), strict=True, cache_dir=built.cache, **extra)
+                        editions=("screen",), cache_dir=built.cache, **extra)
 
 
 def test_session_build_rendered_both_languages(built):
@@ -24,7 +25,7 @@ def test_session_build_rendered_both_languages(built):
 
 def test_noop_rebuild_renders_nothing(built):
     before = {p.name: p.read_bytes() for p in built.out.iterdir()}
-    result = build(_options(ROOT, built))
+    result = build(_options(ROOT, built), Diagnostics(strict=True))
     assert result.up_to_date
     assert result.rendered == [] and result.outputs == []
     assert {p.name: p.read_bytes() for p in built.out.iterdir()} == before
@@ -33,7 +34,7 @@ def test_noop_rebuild_renders_nothing(built):
 def test_a_french_edit_rerenders_french_only(built, project, tmp_path):
     page = project / "data" / "content" / "fr" / "conclusion.md"
     page.write_text(page.read_text("utf-8") + "\nUn paragraphe ajouté par un éditeur.\n", "utf-8")
-    result = build(_options(project, built, out=tmp_path / "out"))
+    result = build(_options(project, built, out=tmp_path / "out"), Diagnostics(strict=True))
     assert result.rendered == ["fr screen"]
     assert result.reused == ["en screen"]
     en = next(o for o in result.outputs if o.lang == "en")
@@ -91,13 +92,13 @@ def test_the_worker_takes_the_language_with_more_text(monkeypatch):
     inputs = SimpleNamespace(content=content)  # French: 110 characters, English: 60
     here = []
     monkeypatch.setattr(buildlib, "build_language",
-                        lambda _inputs, _options, lang, _editions: here.append(lang) or lang)
+                        lambda _inputs, _options, lang, _editions, _diag: here.append(lang) or lang)
 
     class Pool:
         def __init__(self):
             self.submitted = []
 
-        def submit(self, _fn, _inputs, _options, lang, _editions):
+        def submit(self, _fn, _inputs, _options, lang, _editions, _diag):
             self.submitted.append(lang)
             future = Future()
             future.set_result(f"{lang} from the worker")
@@ -105,12 +106,12 @@ def test_the_worker_takes_the_language_with_more_text(monkeypatch):
 
     pool = Pool()
     results = buildlib._run_languages(inputs, None, ("fr", "en"), ("screen",), pool,
-                                      lambda *_: None)
+                                      Diagnostics(), lambda *_: None)
     assert pool.submitted == ["fr"] and here == ["en"]
     assert results == {"fr": "fr from the worker", "en": "en"}
     here.clear()
     assert buildlib._run_languages(inputs, None, ("fr", "en"), ("screen",), None,
-                                   lambda *_: None) == {"fr": "fr", "en": "en"}
+                                   Diagnostics(), lambda *_: None) == {"fr": "fr", "en": "en"}
     assert here == ["fr", "en"]
 
 

@@ -76,3 +76,24 @@ def test_content_error_names_file_and_line(project, tmp_path):
     line = text.count("\n") + 2
     assert f"conclusion.md:{line}" in done.stderr
     assert "no_such_variable" in done.stderr
+
+
+def test_strict_alone_fails_on_an_engine_warning_in_every_process(project, tmp_path):
+    """An engine warning (here an unknown CSS property in a template's inline style, which only
+    the engine sees, while laying out) fails ``--strict`` without ``--verbose``, in the build
+    process and in its worker alike; a draft build only reports it."""
+    cover = project / "templates" / "cover.html"
+    text = cover.read_text(encoding="utf-8")
+    cover.write_text(text.replace('<section class="cover" id="cover">',
+                                  '<section class="cover" id="cover" style="colr: red">'),
+                     encoding="utf-8")
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(project),
+                           "--out", str(out), "--strict", "--quiet", "--no-cache",
+                           "--workers", "2"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    for lang in ("fr", "en"):  # one language in this process, the other in the worker
+        assert f"{lang} screen: Ignored `colr: red`" in done.stderr, done.stderr
+    assert "fatal under --strict" in done.stderr
+    assert not out.exists()

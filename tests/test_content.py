@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import run_stage
 
 from report.build import assemble
 from report.config import load_config
@@ -14,6 +15,11 @@ from report.content import load_content
 from report.errors import ContentError, ReportError
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _content(project: Path):
+    config = run_stage(load_config, project)
+    return run_stage(load_content, config.paths, config.structure, config.languages)
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +141,7 @@ def test_missing_translation_of_a_content_file_fails(project):
     (project / "data" / "content" / "fr" / "cases" / "extra.md").write_text(
         "---\ntitle: X\n---\n", "utf-8")
     with pytest.raises(ReportError) as info:
-        load_content(load_config(project))
+        _content(project)
     message = str(info.value)
     assert "conclusion.md" in message and "exists in fr but not in en" in message
     assert "extra.md" in message
@@ -145,7 +151,7 @@ def test_bad_front_matter_names_file_and_line(project):
     page = project / "data" / "content" / "fr" / "uses.md"
     page.write_text("---\ntitle: [unclosed\n---\nText\n", "utf-8")
     with pytest.raises(ContentError) as info:
-        load_content(load_config(project))
+        _content(project)
     assert info.value.file.endswith("uses.md") and info.value.line == 2
 
 
@@ -153,16 +159,16 @@ def test_bom_and_crlf_are_accepted(project):
     page = project / "data" / "content" / "fr" / "uses.md"
     text = page.read_text("utf-8")
     page.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
-    content = load_content(load_config(project))
+    content = _content(project)
     assert content.pages["fr"]["uses"].title
 
 
 def test_undecodable_bytes_after_a_byte_order_mark_are_located(tmp_path):
     """Line, column and bytes count from after the byte-order mark (the decoder strips it)."""
-    from report.content import read_text
+    from report.sources import read_text
 
     path = tmp_path / "page.md"
     path.write_bytes(b"\xef\xbb\xbfab\nc\xe9d\n")
     with pytest.raises(ContentError) as caught:
-        read_text(path)
+        read_text(path, ContentError, root=tmp_path)
     assert (caught.value.line, caught.value.column, caught.value.value) == (2, 2, b"\xe9")

@@ -7,8 +7,8 @@ import pickle
 
 import pytest
 
-from report.diagnostics import Diagnostics, ReportWarning, summarise
-from report.errors import DataError, ErrorGroup, RenderError, ThemeError
+from report.diagnostics import Diagnostics, ReportWarning, StrictError
+from report.errors import DataError, ErrorGroup, RenderError, ThemeError, summarise
 
 
 def test_errors_and_warnings_are_kept_apart_and_in_order():
@@ -25,8 +25,9 @@ def test_strict_makes_every_warning_an_error():
     diag = Diagnostics(strict=True)
     diag.warn("overflowing line", file="c.md", line=9)
     assert diag.warnings == [] and len(diag.errors) == 1
-    with pytest.raises(ReportWarning, match=r"c\.md:9: overflowing line"):
+    with pytest.raises(StrictError, match=r"c\.md:9: overflowing line") as caught:
         diag.raise_if_errors()
+    assert "fatal under --strict" in caught.value.kind
 
 
 def test_release_problems_are_warnings_in_a_draft_and_errors_in_a_release():
@@ -36,6 +37,8 @@ def test_release_problems_are_warnings_in_a_draft_and_errors_in_a_release():
         diag.warn("ordinary warning")
     assert draft.ok and len(draft.warnings) == 2
     assert [e.message for e in release.errors] == ["placeholder ISBN"]
+    assert isinstance(release.errors[0], StrictError)
+    assert isinstance(draft.warnings[0], ReportWarning)
     assert [w.message for w in release.warnings] == ["ordinary warning"]
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import run_stage
 
 from report.cli import main
 
@@ -32,7 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CSV = "data/survey/responses.csv"
 CODEBOOK = "data/survey/codebook.yaml"
-SCHEMA = "data/survey/schema.json"
 MARGINS = "data/survey/margins.yaml"
 PAGE = "data/content/en/conclusion.md"
 CASE = "data/content/en/cases/aide-domicile.md"
@@ -182,8 +182,6 @@ REGION_LABEL = line_of(CODEBOOK, 'label: {fr: "Région"')
 RANGE = line_of(CODEBOOK, '    range: {min: 0')
 EMPLOYEES = line_of(CODEBOOK, '\n  employees:\n')
 LEGAL_FORM = line_of(CODEBOOK, '  legal_form:\n    type: single')
-ID_TITLE = line_of(SCHEMA, 'Respondent identifier')
-AFTER_TYPE = line_of(SCHEMA, '"type": "string",', plus=1)
 POPULATION = line_of(MARGINS, 'économie sociale')
 COOP = line_of(MARGINS, 'coop: 3300')
 SOURCE = line_of(MARGINS, '    source: "QuébecNumérique')
@@ -220,69 +218,53 @@ FAULTS: list[Fault] = [
       r"responses\.csv:3:region: missing required answer"),
     # codebook ---------------------------------------------------------------------------------
     F("codebook-missing", remove(CODEBOOK), r"codebook\.yaml: missing file"),
-    F("codebook-empty", empty(CODEBOOK), r"codebook\.yaml: empty file"),
+    F("codebook-empty", empty(CODEBOOK), r"codebook\.yaml: file is empty"),
     F("codebook-undecodable", latin1(CODEBOOK, "Région"),
-      rf"codebook\.yaml:{REGION_LABEL}: undecodable text"),
+      rf"codebook\.yaml:{REGION_LABEL}:\d+: file is not valid UTF-8"),
     F("codebook-bom", bom(CODEBOOK), None),
     F("codebook-crlf", crlf(CODEBOOK), None),
     F("codebook-malformed", replace(CODEBOOK, "    type: single\n", "    type: [single\n"),
-      r"codebook\.yaml:3\d:\d+: malformed YAML"),
+      r"codebook\.yaml:3\d:\d+: invalid YAML"),
     F("codebook-wrong-type", replace(CODEBOOK, 'label: {fr: "Forme juridique", en: "Legal form"}\n'
                                      "    question", 'label: "Legal form"\n    question'),
-      rf"codebook\.yaml:{LEGAL_LABEL}:legal_form\.label: expected a text in both languages"),
+      rf"codebook\.yaml:{LEGAL_LABEL}:5: variables\.legal_form\.label: must give a text in each "
+      r"language"),
     F("codebook-unknown-key", replace(CODEBOOK, "    range: {min: 0, max: 5000}",
                                       "    rang: {min: 0, max: 5000}"),
-      rf"codebook\.yaml:{RANGE}:employees\.rang: unknown key .*did you "
-      r"mean 'range'"),
+      rf"codebook\.yaml:{RANGE}:5: variables\.employees\.rang: unknown key → did you "
+      r"mean 'variables\.employees\.range'"),
     F("codebook-duplicate-variable", replace(CODEBOOK, "\n  employees:\n",
                                              "\n  legal_form:\n    type: numeric\n  employees:\n"),
       rf"codebook\.yaml:{EMPLOYEES}: key written twice \(value: 'legal_form'\) → "
       rf"it is already on line {LEGAL_FORM}"),
     F("codebook-unknown-code", replace(CODEBOOK, "bounds: {lt5: [0, 4]", "bounds: {lt4: [0, 4]"),
-      r"codebook\.yaml:\d+:size\.derived: 'derived' needs"),
+      r"codebook\.yaml:\d+:5: size\.derived: 'derived' needs"),
     F("codebook-missing-translation", replace(CODEBOOK, ', en: "Legal form"}\n    question',
                                               "}\n    question"),
-      rf"codebook\.yaml:{LEGAL_LABEL}:legal_form\.label\.en: English text missing"),
-    # table schema -----------------------------------------------------------------------------
-    F("schema-missing", remove(SCHEMA), r"schema\.json: missing file"),
-    F("schema-empty", empty(SCHEMA), r"schema\.json: empty file"),
-    F("schema-undecodable", replace(SCHEMA, "Respondent identifier", b"R\xe9pondant"),
-      rf"schema\.json:{ID_TITLE}: undecodable text"),
-    F("schema-bom", bom(SCHEMA), None),
-    F("schema-crlf", crlf(SCHEMA), None),
-    F("schema-malformed", replace(SCHEMA, '"type": "string",', '"type": "string"'),
-      rf"schema\.json:{AFTER_TYPE}:\d+: malformed JSON"),
-    F("schema-wrong-type", replace(SCHEMA, '"type": "integer"', '"type": 12'),
-      r"schema\.json:\d+:employees: field type must be a name"),
-    F("schema-unknown-field", replace(SCHEMA, '"name": "legal_form"', '"name": "legal_from"'),
-      r"schema\.json:legal_from: schema field not in the codebook"),
-    F("schema-duplicate-field", replace(SCHEMA, '"name": "employees"', '"name": "legal_form"'),
-      r"schema\.json:\d+:legal_form: field name written twice"),
-    F("schema-unknown-code", replace(SCHEMA, '"coop",', '"cooperative",'),
-      r"schema\.json:legal_form: schema enum differs from the codebook codes"),
+      rf"codebook\.yaml:{LEGAL_LABEL}:5: variables\.legal_form\.label\.en: missing"),
     # margins ----------------------------------------------------------------------------------
     F("margins-missing", remove(MARGINS), r"margins\.yaml: missing file"),
-    F("margins-empty", empty(MARGINS), r"margins\.yaml: empty file"),
+    F("margins-empty", empty(MARGINS), r"margins\.yaml: file is empty"),
     F("margins-undecodable", latin1(MARGINS, "économie sociale"),
-      rf"margins\.yaml:{POPULATION}: undecodable"),
+      rf"margins\.yaml:{POPULATION}:\d+: file is not valid UTF-8"),
     F("margins-bom", bom(MARGINS), None),
     F("margins-crlf", crlf(MARGINS), None),
     F("margins-malformed", replace(MARGINS, "targets: {coop: 3300, npo: 3700}",
                                    "targets: {coop: 3300, npo: 3700"),
-      r"margins\.yaml:\d+:\d+: malformed YAML"),
+      r"margins\.yaml:\d+:\d+: invalid YAML"),
     F("margins-wrong-type", replace(MARGINS, "coop: 3300", "coop: many"),
-      rf"margins\.yaml:{COOP}:margins\.legal_form\.targets: margin counts "
-      r"must be non-negative"),
+      rf"margins\.yaml:{COOP}:\d+: margins\.legal_form\.targets\.coop: must be a number "
+      r"\(value: 'many'\)"),
     F("margins-unknown-key", replace(MARGINS, "    source: \"QuébecNumérique",
                                      "    sources: \"QuébecNumérique"),
-      rf"margins\.yaml:{SOURCE}:margins\.legal_form\.sources: "
-      r"unknown key .*did you mean 'source'"),
+      rf"margins\.yaml:{SOURCE}:5: margins\.legal_form\.sources: "
+      r"unknown key → did you mean 'margins\.legal_form\.source'"),
     F("margins-duplicate", replace(MARGINS, "\n  size:\n", "\n  legal_form:\n    targets: {}\n"
                                    "  size:\n"),
       rf"margins\.yaml:{SIZE}: key written twice \(value: 'legal_form'\)"),
     F("margins-unknown-code", replace(MARGINS, "{coop: 3300, npo: 3700}",
                                       "{coop: 3300, obnl: 3700}"),
-      rf"margins\.yaml:{COOP}:margins\.legal_form\.targets: margin codes "
+      rf"margins\.yaml:{COOP}:5: margins\.legal_form\.targets: margin codes "
       r"differ from the codebook"),
     # content: Markdown and front matter --------------------------------------------------------
     F("page-missing", remove(PAGE), r"en/conclusion\.md: content file named in structure\.yaml is "
@@ -299,17 +281,17 @@ FAULTS: list[Fault] = [
     F("page-front-matter-missing", replace(PAGE, '---\ntitle: "Conclusion"\n---\n', ""),
       r"en/conclusion\.md:1: front matter missing"),
     F("page-wrong-type", replace(PAGE, 'title: "Conclusion"', "title: [Conclusion]"),
-      r"en/conclusion\.md:2: title must be text"),
+      r"en/conclusion\.md:2:1: title: must be a text in quotes"),
     F("page-unknown-key", replace(PAGE, 'title: "Conclusion"', 'title: "Conclusion"\ntitel: x'),
-      r"en/conclusion\.md:3: unknown front matter key \(value: 'titel'\) → did you mean 'title'"),
+      r"en/conclusion\.md:3:1: titel: unknown key → did you mean 'title'"),
     F("page-duplicate-key", replace(PAGE, 'title: "Conclusion"', 'title: "Conclusion"\ntitle: x'),
       r"en/conclusion\.md:3: key written twice \(value: 'title'\)"),
     F("case-wrong-type", replace(CASE, "order: 9", "order: nine"),
-      r"aide-domicile\.md:3: order must be a whole number"),
+      r"aide-domicile\.md:3:1: order: must be a whole number \(value: 'nine'\)"),
     F("case-unknown-code", replace(CASE, "region: centre", "region: gaspesie"),
       r"aide-domicile\.md:5: unknown region code \(value: 'gaspesie'\)"),
     F("case-missing-key", replace(CASE, "founded: 1997\n", ""),
-      r"aide-domicile\.md:\d+: front matter lacks 'founded'"),
+      r"aide-domicile\.md:2: founded: missing"),
     F("case-duplicate-order", replace(CASE, "order: 9", "order: 1"),
       r"en/cases/.*\.md:3: two case studies have the same order"),
     F("content-missing-translation", write("data/content/fr/cases/nouveau.md",
@@ -333,19 +315,19 @@ FAULTS: list[Fault] = [
     F("strings-missing", remove(STRINGS), r"strings\.toml: interface strings file not found"),
     F("strings-empty", empty(STRINGS), r"strings\.toml: file is empty"),
     F("strings-undecodable", latin1(STRINGS, "Table des matières"),
-      rf"strings\.toml:{TOC_FR}: file is not valid UTF-8"),
+      rf"strings\.toml:{TOC_FR}:\d+: file is not valid UTF-8"),
     F("strings-bom", bom(STRINGS), None),
     F("strings-crlf", crlf(STRINGS), None),
     F("strings-malformed", replace(STRINGS, 'toc = "Table des matières"', 'toc = "Table des'),
       rf"strings\.toml:{TOC_FR}:\d+: invalid TOML"),
     F("strings-wrong-type", replace(STRINGS, 'toc = "Contents"', "toc = 3"),
-      rf"strings\.toml:{TOC_EN}: interface string 'toc' must be text"),
+      rf"strings\.toml:{TOC_EN}:1: en\.toc: must be a text in quotes \(value: 3\)"),
     F("strings-unknown-language", append(STRINGS, '\n[de]\ntoc = "Inhalt"\n'),
-      r"strings\.toml:\d+: unknown language table \(value: 'de'\)"),
+      r"strings\.toml:\d+:1: de: unknown key → valid keys: en, fr"),
     F("strings-duplicate", replace(STRINGS, 'toc = "Contents"', 'toc = "Contents"\ntoc = "TOC"'),
       rf"strings\.toml:{TOC_EN + 1}:\d+: invalid TOML"),
     F("strings-missing-translation", replace(STRINGS, 'toc = "Contents"\n', ""),
-      rf"strings\.toml:{TOC_FR}: interface string 'toc' exists in fr but not in en"),
+      rf"strings\.toml:{TOC_FR}:1: interface string 'toc' exists in fr but not in en"),
     F("strings-missing-everywhere", both(replace(STRINGS, 'toc = "Contents"\n', ""),
                                          replace(STRINGS, 'toc = "Table des matières"\n', "")),
       r"strings\.toml: missing interface string 'toc' for language '(fr|en)'"),
@@ -353,45 +335,46 @@ FAULTS: list[Fault] = [
     F("report-missing", remove(REPORT), r"report\.toml: configuration file not found"),
     F("report-empty", empty(REPORT), r"report\.toml: file is empty"),
     F("report-undecodable", latin1(REPORT, "Économie sociale 2.0 :"),
-      rf"report\.toml:{TITLE_FR}: file is not valid UTF-8"),
+      rf"report\.toml:{TITLE_FR}:\d+: file is not valid UTF-8"),
     F("report-bom", bom(REPORT), None),
     F("report-crlf", crlf(REPORT), None),
     F("report-malformed", replace(REPORT, 'publisher = "CEFRIO"', 'publisher = "CEFRIO'),
       rf"report\.toml:{PUBLISHER}:\d+: invalid TOML"),
     F("report-wrong-type", replace(REPORT, "date = 2017-07-13", 'date = "July 2017"'),
-      rf"report\.toml:{DATE}: \[report\] date must be a date"),
+      rf"report\.toml:{DATE}:1: report\.date: must be a date like 2017-07-13"),
     F("report-wrong-table-type", both(replace(REPORT, '[isbn]\nfr = "978-2-924001-45-5"\n'
                                               'en = "978-2-924001-46-2"\n', ""),
                                       replace(REPORT, "# The report's", 'isbn = "978-2-924001-45-5"'
                                               "\n# The report's")),
-      r"report\.toml:1: \[isbn\] must be a table"),
+      r"report\.toml:1:1: isbn: must be a table of keys"),
     F("report-unknown-key", replace(REPORT, 'publisher = "CEFRIO"', 'publsher = "CEFRIO"'),
-      rf"report\.toml:{PUBLISHER}: unknown key in \[report\] \(value: 'publsher'\) → did you mean "
-      r"'publisher'"),
+      rf"report\.toml:{PUBLISHER}:1: report\.publsher: unknown key → did you mean "
+      r"'report\.publisher'"),
     F("report-duplicate", replace(REPORT, 'publisher = "CEFRIO"',
                                   'publisher = "CEFRIO"\npublisher = "X"'),
       rf"report\.toml:{PUBLISHER + 1}:\d+: invalid TOML"),
     F("report-unknown-code", replace(REPORT, 'page_size = "letter"', 'page_size = "legal"'),
-      rf"report\.toml:{PAGE_SIZE}: unknown page size \(value: 'legal'\)"),
+      rf"report\.toml:{PAGE_SIZE}:1: report\.page_size: must be one of 'letter' or 'a4' "
+      r"\(value: 'legal'\)"),
     F("report-bad-isbn", replace(REPORT, 'fr = "978-2-924001-45-5"', 'fr = "978-2-924001-45-6"'),
-      rf"report\.toml:{ISBN_FR}: .*ISBN"),
+      rf"report\.toml:{ISBN_FR}:1: isbn\.fr: not a 13-digit ISBN"),
     # structure ----------------------------------------------------------------------------------
     F("structure-missing", remove(STRUCTURE), r"structure\.yaml: file not found"),
     F("structure-empty", empty(STRUCTURE), r"structure\.yaml: file is empty"),
     F("structure-undecodable", replace(STRUCTURE, "# Order", b"# Ordre \xe9"),
-      r"structure\.yaml:1: file is not valid UTF-8"),
+      r"structure\.yaml:1:\d+: file is not valid UTF-8"),
     F("structure-bom", bom(STRUCTURE), None),
     F("structure-crlf", crlf(STRUCTURE), None),
     F("structure-malformed", replace(STRUCTURE, "  - id: portrait\n", "  - id: [portrait\n"),
       r"structure\.yaml:\d+:\d+: invalid YAML"),
     F("structure-wrong-type", replace(STRUCTURE, "front:\n  - acknowledgements\n  - about-cefrio\n"
                                       "  - highlights\n", "front: acknowledgements\n"),
-      rf"structure\.yaml:{FRONT}: front must be a list of content ids"),
+      rf"structure\.yaml:{FRONT}:1: front: must be a list \(value: 'acknowledgements'\)"),
     F("structure-unknown-key", replace(STRUCTURE, "appendices:", "appendix:"),
-      r"structure\.yaml:\d+: unknown key in structure \(value: 'appendix'\)"),
+      r"structure\.yaml:\d+:1: appendix: unknown key → did you mean 'appendices'"),
     F("structure-duplicate-id", replace(STRUCTURE, "      - portrait-web\n",
                                         "      - portrait-web\n      - portrait-equipment\n"),
-      rf"structure\.yaml:{line_of(STRUCTURE, '      - portrait-web', plus=1)}: content id listed "
+      rf"structure\.yaml:{line_of(STRUCTURE, '      - portrait-web', plus=1)}:9: content id listed "
       r"twice \(value: 'portrait-equipment'\)"),
     F("structure-unknown-id", replace(STRUCTURE, "  - highlights\n", "  - highlight\n"),
       r"highlight\.md: content file named in structure\.yaml is missing"),
@@ -399,7 +382,7 @@ FAULTS: list[Fault] = [
     F("figures-missing", remove(FIGURES), r"figures\.yaml: figure definitions not found"),
     F("figures-empty", empty(FIGURES), r"figures\.yaml: file is empty"),
     F("figures-undecodable", latin1(FIGURES, "Outils numériques utilisés"),
-      r"figures\.yaml:\d+: file is not valid UTF-8"),
+      r"figures\.yaml:\d+:\d+: file is not valid UTF-8"),
     F("figures-bom", bom(FIGURES), None),
     F("figures-crlf", crlf(FIGURES), None),
     F("figures-malformed", replace(FIGURES, "  kind: groups\n", "  kind: [groups\n"),
@@ -407,41 +390,46 @@ FAULTS: list[Fault] = [
     F("figures-wrong-type", replace(FIGURES, "  variables: [website_info, social_networks, "
                                     "website_mobile, website_transactional]",
                                     "  variables: website_info"),
-      rf"figures\.yaml:{WEB_VARIABLES}: variables of figure "
-      r"fig-web-presence must be a list"),
+      rf"figures\.yaml:{WEB_VARIABLES}:3: figure fig-web-presence: variables: must be a list "
+      r"\(value: 'website_info'\)"),
     F("figures-unknown-key", replace(FIGURES, "  kind: groups\n", "  kind: groups\n  colour: red\n"),
-      rf"figures\.yaml:{SOCIAL + 2}: unknown key in figure fig-social-by-size \(value: 'colour'\)"),
+      rf"figures\.yaml:{SOCIAL + 2}:3: figure fig-social-by-size: colour: unknown key → valid "
+      r"keys: by, caption"),
     F("figures-duplicate-id", replace(FIGURES, "- id: fig-social-by-size", "- id: fig-web-presence"),
-      rf"figures\.yaml:{SOCIAL}: figure id defined twice \(value: 'fig-web-presence'\)"),
+      rf"figures\.yaml:{SOCIAL}:3: figure fig-web-presence: id defined twice "
+      r"\(value: 'fig-web-presence'\)"),
     F("figures-unknown-variable", replace(FIGURES, "  variable: social_networks",
                                           "  variable: social_network"),
-      rf"figures\.yaml:{SOCIAL + 2}: unknown variable \(value: 'social_network'\)"),
+      rf"figures\.yaml:{SOCIAL + 2}:3: figure fig-social-by-size: unknown variable "
+      r"\(value: 'social_network'\) → did you mean 'social_networks'"),
     F("figures-unknown-dimension", replace(FIGURES, "  by: size\n", "  by: gender\n"),
-      rf"figures\.yaml:{SOCIAL + 3}: unknown grouping dimension \(value: 'gender'\)"),
+      rf"figures\.yaml:{SOCIAL + 3}:3: figure fig-social-by-size: unknown grouping dimension "
+      r"\(value: 'gender'\)"),
     F("figures-missing-translation", replace(FIGURES, '    en: "Active on social networks, by '
                                              'enterprise size"\n', ""),
-      r"figures\.yaml:\d+: figure fig-social-by-size has no en caption"),
+      r"figures\.yaml:\d+:3: figure fig-social-by-size: caption\.en: missing"),
     F("tables-missing", remove(TABLES), r"tables\.yaml: table definitions not found"),
     F("tables-malformed", replace(TABLES, "  kind: crosstab\n", "  kind: 'crosstab\n"),
       r"tables\.yaml:\d+:\d+: invalid YAML"),
     F("tables-duplicate-id", replace(TABLES, "- id: tab-web-by-region", "- id: tab-equipment-by-size"),
-      rf"tables\.yaml:{TAB_WEB}: table id defined twice"),
+      rf"tables\.yaml:{TAB_WEB}:3: table tab-equipment-by-size: id defined twice"),
     F("tables-unknown-variable", replace(TABLES, "variables: [office_suite, accounting, videoconf]",
                                          "variables: [office_suite, accountin, videoconf]"),
-      r"tables\.yaml:\d+: unknown variable \(value: 'accountin'\)"),
+      r"tables\.yaml:\d+:3: table tab-equipment-by-size: unknown variable "
+      r"\(value: 'accountin'\) → did you mean 'accounting'"),
     # theme --------------------------------------------------------------------------------------
     F("theme-unknown", lambda root: None, r"theme\.toml: theme 'nope' not found", "--theme", "nope"),
     F("theme-bom", bom(THEME), None),
     F("theme-crlf", crlf(THEME), None),
     F("theme-bad-colour", replace(THEME, 'primary = "#0B5563"', 'primary = "teal"'),
-      r"themes/default/theme\.toml:\d+: colors\.primary"),
+      r"themes/default/theme\.toml:\d+:1: colors\.primary: must be a colour like #1A2B3C"),
     F("theme-unknown-font", replace(THEME, 'body = "Charis SIL"', 'body = "Comic Sans"'),
-      r"themes/default/theme\.toml:\d+: fonts\.body"),
+      r"themes/default/theme\.toml:\d+:1: fonts\.body: names a family that no font file"),
     F("theme-logo-missing", replace(THEME, 'name = "default"\n', 'name = "default"\nlogo = "l.svg"\n'),
-      r"themes/default/theme\.toml:\d+: logo"),
+      r"themes/default/theme\.toml:3:1: logo: logo file not found in the theme folder"),
     F("theme-logo-urandom", replace(THEME, 'name = "default"\n',
                                     'name = "default"\nlogo = "/dev/urandom"\n'),
-      r"themes/default/theme\.toml:\d+: logo"),
+      r"themes/default/theme\.toml:3:1: logo: logo file not found in the theme folder"),
     F("theme-overrides-undecodable", write(OVERRIDES, b"p { }\n/* \xe9 */\n"),
       r"overrides\.css:2:4: file is not valid UTF-8"),
     F("theme-overrides-html", write(OVERRIDES, "p { color: red }\n</style><script>x</script>\n"),
@@ -457,41 +445,13 @@ assert len(BY_ID) == len(FAULTS), "two faults share an id"
 
 
 # -- running ------------------------------------------------------------------------------------
-def check_all_is_integrated() -> bool:
-    """True once ``--check`` runs :func:`report.check.check_all` (every problem of every stage)."""
-    import inspect
-
-    import report.build
-    import report.cli
-
-    return any("check_all" in inspect.getsource(m) for m in (report.build, report.cli))
-
-
-def _check_runs_check_all(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until build.py or cli.py calls check_all for ``--check``, do here what they will do."""
-    if check_all_is_integrated():
-        return
-    import report.cli
-    from report.build import BuildResult, build
-    from report.check import check_all
-    from report.errors import raise_if_any
-
-    def build_or_check(options, progress=lambda stage, detail: None):
-        if options.check_only:
-            raise_if_any(check_all(options, progress), "the inputs have problems")
-            return BuildResult()
-        return build(options, progress)
-
-    monkeypatch.setattr(report.cli, "build", build_or_check)
-
-
 def _project_copy(pristine: Path, where: Path) -> Path:
     root = where / "project"
     root.mkdir(parents=True)
     for name in ("data", "themes"):
         shutil.copytree(pristine / name, root / name)
-    for name in ("templates", "styles"):  # read only: shared
-        (root / name).symlink_to(ROOT / name, target_is_directory=True)
+    for name in ("templates", "styles"):  # copied, not linked: a link out of the project is refused
+        shutil.copytree(ROOT / name, root / name)
     return root
 
 
@@ -526,9 +486,7 @@ def _run_fault(fault: Fault, pristine: Path, where: Path, args: tuple[str, ...])
     root, out = _project_copy(pristine, where), _previous_outputs(where)
     fault.edit(root)
     stream = io.StringIO()
-    with contextlib.redirect_stderr(stream), contextlib.redirect_stdout(stream), \
-            pytest.MonkeyPatch.context() as patch:
-        _check_runs_check_all(patch)
+    with contextlib.redirect_stderr(stream), contextlib.redirect_stdout(stream):
         try:
             code = main(["--root", str(root), "--out", str(out), *args, *fault.args,
                          "--quiet", "--no-cache"])
@@ -612,7 +570,7 @@ def test_build_reports_the_fault(fault: Fault, tmp_path: Path):
 def test_matrix_covers_every_input_and_fault():
     """Every input has its missing / empty / undecodable / BOM / CRLF / malformed cases."""
     ids = {f.id for f in FAULTS}
-    for prefix in ("csv", "codebook", "schema", "margins", "page", "strings", "report", "structure",
+    for prefix in ("csv", "codebook", "margins", "page", "strings", "report", "structure",
                    "figures"):
         for fault in ("missing", "empty", "undecodable", "bom", "crlf", "malformed"):
             assert f"{prefix}-{fault}" in ids, f"{prefix}-{fault}"
@@ -641,12 +599,20 @@ def _anywhere(expect: str | None) -> str:
     return re.sub(r"(?<=:)\d+(?=:)", r"\\d+", expect or "")
 
 
+def _check(options) -> list:
+    from report.check import check_all
+    from report.diagnostics import Diagnostics
+
+    diag = Diagnostics(check_only=True)
+    check_all(options, diag)
+    return diag.errors
+
+
 def test_check_all_finds_every_problem_in_one_run(tmp_path):
     from report.build import BuildOptions
-    from report.check import check_all
 
     root = _several_faults(tmp_path)
-    errors = check_all(BuildOptions(root=root, out_dir=tmp_path / "dist"))
+    errors = _check(BuildOptions(root=root, out_dir=tmp_path / "dist"))
     text = "\n".join(str(e) for e in errors)
     for key in SEVERAL:
         assert re.search(_anywhere(BY_ID[key].expect), text), f"{key} is missing from:\n{text}"
@@ -656,11 +622,10 @@ def test_check_all_finds_every_problem_in_one_run(tmp_path):
 def test_check_all_goes_on_past_invalid_survey_data(tmp_path):
     """With the responses broken, shortcodes and figures are still checked against the codebook."""
     from report.build import BuildOptions
-    from report.check import check_all
 
     root = _several_faults(tmp_path)
     remove(CSV)(root)
-    errors = check_all(BuildOptions(root=root, out_dir=tmp_path / "dist", languages=("en",)))
+    errors = _check(BuildOptions(root=root, out_dir=tmp_path / "dist", languages=("en",)))
     text = "\n".join(str(e) for e in errors)
     assert "responses.csv: missing file" in text
     assert re.search(_anywhere(BY_ID["shortcode-unknown-statistic"].expect), text), text
@@ -668,30 +633,25 @@ def test_check_all_goes_on_past_invalid_survey_data(tmp_path):
 
 def test_check_all_passes_the_real_project(tmp_path):
     from report.build import BuildOptions
-    from report.check import check_all
 
-    assert check_all(BuildOptions(root=ROOT, out_dir=tmp_path / "dist")) == []
+    assert _check(BuildOptions(root=ROOT, out_dir=tmp_path / "dist")) == []
 
 
 def test_check_all_reports_a_missing_template_string(tmp_path):
     """Interface strings used only by the templates are checked too (the HTML is made, not laid
     out)."""
     from report.build import BuildOptions
-    from report.check import check_all
 
     pristine = tmp_path / "pristine"
     for name in ("data", "themes"):
         shutil.copytree(ROOT / name, pristine / name)
     root = _project_copy(pristine, tmp_path / "run")
     BY_ID["strings-missing-everywhere"].edit(root)
-    errors = check_all(BuildOptions(root=root, out_dir=tmp_path / "dist", languages=("fr",)))
-    assert [str(e) for e in errors] == [f"{root}/data/strings.toml: missing interface string 'toc' "
-                                        "for language 'fr' → add toc = \"…\" under [fr]"]
+    errors = _check(BuildOptions(root=root, out_dir=tmp_path / "dist", languages=("fr",)))
+    assert [str(e) for e in errors] == ["data/strings.toml: missing interface string 'toc' for "
+                                        "language 'fr' → add toc = \"…\" under [fr]"]
 
 
-@pytest.mark.xfail(condition=not check_all_is_integrated(), strict=True,
-                   reason="build.py or cli.py does not call report.check.check_all for --check yet "
-                   "(see the report of issue #7)")
 def test_check_option_reports_every_problem_at_once(tmp_path, capsys):
     root = _several_faults(tmp_path)
     out = _previous_outputs(tmp_path / "out")
@@ -715,5 +675,5 @@ def test_a_duplicate_id_is_located_in_flow_lists_too(tmp_path):
                     "  - id: two\n    sections: [c,\n               a]  # a again\n"
                     "appendices: []\n", "utf-8")
     with pytest.raises(ConfigError) as caught:
-        load_structure(path)
+        run_stage(load_structure, path)
     assert (caught.value.line, caught.value.value) == (7, "a")

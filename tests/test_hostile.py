@@ -20,6 +20,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from helpers import run_stage
 from pypdf import PdfReader
 
 from report.cli import main
@@ -110,9 +111,7 @@ chapters:
   - id: hostile
 appendices: []
 """
-OVERRIDES = """@import url("file:///etc/passwd");
-@import url("http://evil.example/x.css");
-body { background-image: url("file:///etc/passwd"); }
+OVERRIDES = """body { background-image: url("file:///etc/passwd"); }
 h1 { background-image: url("https://evil.example/track.png"); }
 h2 { background-image: url("../../../../../../../../etc/hostname"); }
 html { background-image: url("themes/hostile/big.png"); }
@@ -139,10 +138,8 @@ def _huge_png(width: int = 100_000, height: int = 100_000) -> bytes:
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small report (one chapter) whose every input an outsider could write is hostile."""
     root = tmp_path_factory.mktemp("hostile")
-    for name in ("data", "themes"):
+    for name in ("data", "themes", "templates", "styles"):  # a link out of the project is refused
         shutil.copytree(ROOT / name, root / name)
-    for name in ("templates", "styles"):
-        (root / name).symlink_to(ROOT / name, target_is_directory=True)
     data = root / "data"
     (data / "structure.yaml").write_text(STRUCTURE, "utf-8")
     (data / "figures.yaml").write_text(FIGURES, "utf-8")
@@ -186,8 +183,34 @@ def link_targets(path: Path) -> list[str]:
     return targets
 
 
-def test_hostile_report_builds_with_everything_escaped_and_nothing_read(
-        hostile, tmp_path, recording, monkeypatch, capsys):
+def test_hostile_content_is_shown_as_text_and_nothing_is_read(hostile, tmp_path, recording,
+                                                              capsys):
+    """Hostile content, codebook labels and captions with the house theme: the report builds,
+    every hostile string is shown as text, and no link leaves the report."""
+    out = tmp_path / "dist"
+    code = main(["--root", str(hostile), "--out", str(out), "--lang", "en", "--workers", "1",
+                 "--no-cache"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert_nothing_forbidden_was_read(recording)
+    pdf = out / "social-economy-2-0-screen.pdf"
+    text = pdf_text(pdf)
+    for shown in ['<script>alert("x")</script>', "Social <script>alert('label')</script> networks",
+                  "Caption <script>alert('caption')</script>", '<img src="file:///etc/passwd">',
+                  "[js](javascript:alert(1))", "<b>bold</b>", "<i>title</i>"]:
+        assert shown in text, f"{shown!r} is not shown as text"
+    assert "root:x:0:0" not in text  # /etc/passwd's first line
+    for uri in link_targets(pdf):
+        assert re.match(r"(https?|mailto):", uri), f"a link to {uri!r} made it into the PDF"
+
+
+def test_a_hostile_theme_fails_the_build_and_nothing_is_read(hostile, tmp_path, recording,
+                                                             monkeypatch, capsys):
+    """Its stylesheet points at /etc/passwd, the network, a device, a huge image: the engine
+    asks for each through the project's fetcher, gets none, and the build fails naming them
+    (an image that cannot be loaded is a broken page, draft or not); the outputs stay as
+    they were."""
     fetched: list[str] = []
     refused: list[str] = []
     fetch = ProjectFetcher.fetch
@@ -202,34 +225,24 @@ def test_hostile_report_builds_with_everything_escaped_and_nothing_read(
 
     monkeypatch.setattr(ProjectFetcher, "fetch", spy)
     out = tmp_path / "dist"
+    out.mkdir()
+    (out / "previous.pdf").write_bytes(b"%PDF previous")
     code = main(["--root", str(hostile), "--out", str(out), "--lang", "en", "--theme", "hostile",
                  "--workers", "1", "--no-cache"])
     err = capsys.readouterr().err
-    assert code == 0, err
-    assert "Traceback" not in err
+    assert code == 1, err
+    assert "Traceback" not in err and "render error: the report could not be rendered" in err
     assert_nothing_forbidden_was_read(recording)
-
-    # the engine asked for the hostile resources, and got none of them
     assert any("etc/passwd" in u for u in refused) and any("evil.example" in u for u in refused)
     served = [u for u in fetched if u not in refused]
-    roots = [ROOT / "styles", ROOT / "templates", hostile / "themes" / "hostile",
-             hostile / "styles", hostile / "templates"]
+    roots = [hostile / "styles", hostile / "templates", hostile / "themes" / "hostile"]
     for url in served:
         real = Path(url.removeprefix("file://")).resolve()
         assert any(real.is_relative_to(r.resolve()) for r in roots), url
-    for name in ("big.png", "passwd.css", "device.png", "urandom", "hostname"):
+    for name in ("big.png", "passwd.css", "device.png", "hostname", "track.png"):
         assert any(name in u for u in refused), f"{name} was not refused: {refused}"
-    assert "resource refused" in err  # the editor is told
-
-    pdf = out / "social-economy-2-0-screen-hostile.pdf"
-    text = pdf_text(pdf)
-    for shown in ['<script>alert("x")</script>', "Social <script>alert('label')</script> networks",
-                  "Caption <script>alert('caption')</script>", '<img src="file:///etc/passwd">',
-                  "[js](javascript:alert(1))", "<b>bold</b>", "<i>title</i>"]:
-        assert shown in text, f"{shown!r} is not shown as text"
-    assert "root:x:0:0" not in text  # /etc/passwd's first line
-    for uri in link_targets(pdf):
-        assert re.match(r"(https?|mailto):", uri), f"a link to {uri!r} made it into the PDF"
+        assert name in err, f"{name} is not named in the message"
+    assert sorted(p.name for p in out.iterdir()) == ["previous.pdf"]
 
 
 def test_strict_build_refuses_hostile_theme_with_a_message(hostile, tmp_path, recording, capsys):
@@ -240,10 +253,30 @@ def test_strict_build_refuses_hostile_theme_with_a_message(hostile, tmp_path, re
                  "--workers", "1", "--no-cache", "--strict", "--quiet"])
     err = capsys.readouterr().err
     assert code == 1, err
-    assert err.startswith("render error: ") and "Traceback" not in err
+    assert err.startswith("error: the report could not be rendered:\n") and "Traceback" not in err
     assert "file:///etc/passwd" in err and "outside the project's asset folders" in err
     assert "too large to decode" in err and "evil.example" in err
     assert sorted(p.name for p in out.iterdir()) == ["previous.pdf"]
+    assert_nothing_forbidden_was_read(recording)
+
+
+@pytest.mark.parametrize("target", ["file:///etc/passwd", "http://evil.example/x.css",
+                                    "../../../../etc/passwd"])
+def test_a_theme_stylesheet_that_imports_from_outside_is_refused_by_the_check(
+        hostile, tmp_path, recording, capsys, target):
+    """An @import is fetched while the stylesheet is read: the check refuses the theme, naming
+    the file and line, and the build never starts."""
+    overrides = hostile / "themes" / "hostile" / "overrides.css"
+    original = overrides.read_text("utf-8")
+    overrides.write_text(f'@import url("{target}");\nbody {{ color: red; }}\n', "utf-8")
+    try:
+        code = main(["--root", str(hostile), "--out", str(tmp_path / "dist"), "--lang", "en",
+                     "--theme", "hostile", "--check", "--quiet"])
+    finally:
+        overrides.write_text(original, "utf-8")
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "themes/hostile/overrides.css:1:" in err and "refused" in err, err
     assert_nothing_forbidden_was_read(recording)
 
 
@@ -373,7 +406,7 @@ def test_a_theme_logo_that_is_not_a_file_is_refused_not_read(hostile, tmp_path):
 
     def load() -> None:
         try:
-            outcome.append(load_theme(Paths.under(hostile), "hostile"))
+            outcome.append(run_stage(load_theme, Paths.under(hostile), "hostile"))
         except ThemeError as exc:
             outcome.append(exc)
 
@@ -387,3 +420,4 @@ def test_a_theme_logo_that_is_not_a_file_is_refused_not_read(hostile, tmp_path):
     pipe.unlink()
     assert not blocked, "reading the theme blocked on a named pipe"
     assert outcome and isinstance(outcome[0], ThemeError), outcome
+    assert "regular file inside the theme folder" in str(outcome[0])

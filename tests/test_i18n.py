@@ -4,6 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers import run_stage
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -95,17 +96,17 @@ def test_missing_translation_fails(tmp_path: Path):
     path = tmp_path / "strings.toml"
     path.write_text('[fr]\ntitle = "Titre"\nonly_fr = "x"\n[en]\ntitle = "Title"\n', "utf-8")
     with pytest.raises(ConfigError) as info:
-        load_strings(path)
+        run_stage(load_strings, path)
     assert "only_fr" in str(info.value) and "not in en" in str(info.value)
     path.write_text('[fr]\na = "x"\nb = "y"\n[en]\n', "utf-8")
     with pytest.raises(ErrorGroup) as group:
-        load_strings(path)
+        run_stage(load_strings, path)
     assert len(group.value.errors) == 2
 
 
 def test_missing_key_lookup_names_the_file(tmp_path: Path):
     path = tmp_path / "strings.toml"
     path.write_text('[fr]\na = "x"\n[en]\na = "y"\n', "utf-8")
-    strings = load_strings(path)
+    strings = run_stage(load_strings, path)
     with pytest.raises(ConfigError, match="missing interface string 'nope'"):
         strings["en"]["nope"]

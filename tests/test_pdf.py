@@ -23,12 +23,14 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 import yaml
+from helpers import run_stage
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
 from report.cache import Cache
 from report.config import load_config
+from report.diagnostics import Diagnostics
 from report.errors import RenderError
 from report.pdf import (
     MARKS_MM,
@@ -39,7 +41,7 @@ from report.pdf import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = load_config(ROOT)
+CONFIG = run_stage(load_config, ROOT)
 MM = 72 / 25.4
 LETTER = (612.0, 792.0)
 A4 = (210 * MM, 297 * MM)
@@ -380,12 +382,13 @@ html {{ font-family: Inter; hyphens: auto; }} h1 {{ bookmark-level: 1; }}
 _RENDER_SMALL = """
 import sys
 from pathlib import Path
+from report.diagnostics import Diagnostics
 from report.pdf import render_pdf
 html = Path(sys.argv[1]).read_text("utf-8")
 out, epoch, root = Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
 for edition in ("screen", "print"):
     rendered = render_pdf(html, base_url=root, roots=(root,), edition=edition, title=edition,
-                          epoch=epoch, strict=True)
+                          epoch=epoch, diag=Diagnostics(strict=True))
     (out / f"{edition}.pdf").write_bytes(rendered.data)
 """
 
@@ -418,7 +421,8 @@ def test_small_document_is_identical_across_processes(tmp_path):
 def test_page_size_comes_from_the_configuration(tmp_path, page_size, size):
     for edition in ("screen", "print"):
         rendered = render_pdf(_small_html(), base_url=ROOT, roots=(ROOT,), edition=edition,
-                              title=edition, epoch=EPOCH, strict=True, page_size=page_size)
+                              title=edition, epoch=EPOCH, diag=Diagnostics(strict=True),
+                              page_size=page_size)
         reader = PdfReader(io.BytesIO(rendered.data))
         box = "/TrimBox" if edition == "print" else "/MediaBox"
         for page in reader.pages:
@@ -442,9 +446,10 @@ def test_low_resolution_raster_image_is_reported_in_print(tmp_path):
                           title="print", epoch=EPOCH)
     assert any("50 dpi" in w for w in rendered.warnings), rendered.warnings
     assert any("not CMYK" in w for w in rendered.warnings), rendered.warnings
-    with pytest.raises(RenderError, match="dpi"):
-        render_pdf(html, base_url=tmp_path, roots=(tmp_path,), edition="print", title="print",
-                   epoch=EPOCH, strict=True)
+    strict = Diagnostics(strict=True)
+    render_pdf(html, base_url=tmp_path, roots=(tmp_path,), edition="print", title="print",
+               epoch=EPOCH, diag=strict)
+    assert any("dpi" in e.message for e in strict.errors) and strict.warnings == []
     screen = render_pdf(html, base_url=tmp_path, roots=(tmp_path,), edition="screen",
                         title="screen", epoch=EPOCH)
     assert screen.warnings == ()
@@ -505,7 +510,7 @@ def test_print_edition_uses_the_separation_of_every_theme_colour_within_two_delt
     from report.printing import check_colours, print_setup
     from report.theme import load_theme
 
-    theme = load_theme(CONFIG.paths, "default")
+    theme = run_stage(load_theme, CONFIG.paths, "default")
     setup = print_setup(CONFIG.print_condition, theme.cmyk, CONFIG.paths.styles / "icc")
     used = {ink for ink, _op, _overprint in _inks(printed.path)}
     checks = check_colours(setup, _theme_colours(theme))
@@ -523,7 +528,7 @@ def test_example_themes_print_within_two_delta_e(theme_name):
     from report.printing import check_colours, print_setup
     from report.theme import load_theme
 
-    theme = load_theme(CONFIG.paths, theme_name)
+    theme = run_stage(load_theme, CONFIG.paths, theme_name)
     setup = print_setup(CONFIG.print_condition, theme.cmyk, CONFIG.paths.styles / "icc")
     checks = check_colours(setup, _theme_colours(theme))
     assert [c for c in checks if c.in_gamut and c.target_delta_e > 2] == []
@@ -637,7 +642,7 @@ def test_font_subsets_are_reused_from_the_cache(tmp_path, monkeypatch):
 
     def render(html: str, cache: Cache | None, epoch: int = EPOCH) -> bytes:
         return render_pdf(html, base_url=ROOT, roots=(ROOT,), edition="screen", title="t",
-                          epoch=epoch, strict=True, cache=cache).data
+                          epoch=epoch, diag=Diagnostics(strict=True), cache=cache).data
 
     html = _small_html()
     unpatched = weasyprint.pdf.fonts.Font._fonttools_subset
@@ -681,7 +686,7 @@ def test_each_stream_is_serialised_once_and_the_file_is_the_same(edition, monkey
 
     def render() -> bytes:
         return render_pdf(_small_html(), base_url=ROOT, roots=(ROOT,), edition=edition,
-                          title="t", epoch=EPOCH, strict=True).data
+                          title="t", epoch=EPOCH, diag=Diagnostics(strict=True)).data
 
     once = render()
     assert pydyf.Stream.data is counted

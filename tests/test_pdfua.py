@@ -19,17 +19,19 @@ import page as page_validation
 import pikepdf
 import pytest
 import weasyprint
+from helpers import run_stage
 from pdfua import Severity
 from pdfua import validate as pdfua_validate
 
 from report.config import load_config
+from report.diagnostics import Diagnostics
 from report.pdf import render_pdf
 from report.pdfcontent import FontDecoder, StructTree, element_text, read_pages
 from report.pdfua import Semantics, read_semantics, repair
 from report.pdfua_check import Expectations, _guess_language, check, page_labels
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = load_config(ROOT)
+CONFIG = run_stage(load_config, ROOT)
 EPOCH = int(_dt.datetime.combine(CONFIG.date, _dt.time(12), _dt.UTC).timestamp())
 HIGHER = CONFIG.strings["fr"]["marker_higher"]
 EXPECT = Expectations.from_strings(CONFIG.strings)
@@ -95,7 +97,7 @@ def raw() -> bytes:
 def repaired() -> bytes:
     """The small document through the build's PDF stage (engine, then repair)."""
     rendered = render_pdf(_small_html(), base_url=ROOT, roots=(ROOT,), edition="screen",
-                          title="small", epoch=EPOCH, strict=True)
+                          title="small", epoch=EPOCH, diag=Diagnostics(strict=True))
     return rendered.data
 
 
@@ -129,7 +131,7 @@ def test_leader_dots_in_the_text_are_found(repaired):
             '</style></head><body><nav><a href="#x">Chapitre premier</a></nav>'
             '<h1 id="x">Chapitre premier</h1></body></html>')
     dotted = render_pdf(html, base_url=ROOT, roots=(ROOT,), edition="screen", title="dots",
-                        epoch=EPOCH).data
+                        epoch=EPOCH, diag=Diagnostics()).data
     assert check(dotted).of("leaders")
     assert not check(repaired).of("leaders")
 
@@ -228,7 +230,7 @@ def test_figures_must_name_their_significant_differences():
                 f'src: url({font}); }} html {{ font-family: Inter; }}</style></head><body>'
                 f'<figure>{svg.format(alt=alt)}</figure></body></html>')
         return render_pdf(html, base_url=ROOT, roots=(ROOT,), edition="screen", title="f",
-                          epoch=EPOCH).data
+                          epoch=EPOCH, diag=Diagnostics()).data
 
     silent = check(figure("Graphique à barres. Site Web : 45 %."), EXPECT)
     assert any("names 0" in f.message for f in silent.of("figures")), silent.summary()

@@ -11,15 +11,17 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from helpers import run_stage
 
 from report.config import load_config
+from report.diagnostics import Diagnostics
 from report.errors import ReportError
 from report.pdf import render_pdf
 from report.printing import CONDITIONS, Separator, print_setup
 from report.theme import load_theme
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = load_config(ROOT)
+CONFIG = run_stage(load_config, ROOT)
 EPOCH = int(_dt.datetime.combine(CONFIG.date, _dt.time(12), _dt.UTC).timestamp())
 FONT = (ROOT / "styles" / "fonts" / "inter" / "Inter-Regular.otf").as_uri()
 SMALL = f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Essai</title>
@@ -32,7 +34,8 @@ SMALL = f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Es
 
 def _print(html: str = SMALL, **setup) -> bytes:
     return render_pdf(html, base_url=ROOT, roots=(ROOT,), edition="print", title="print",
-                      epoch=EPOCH, strict=True, printing=print_setup(**setup)).data
+                      epoch=EPOCH, diag=Diagnostics(strict=True),
+                      printing=print_setup(**setup)).data
 
 
 def _content(data: bytes) -> bytes:
@@ -107,7 +110,8 @@ def test_print_has_no_rgb_left_and_marks_on_every_plate():
 
 
 def test_a_gradient_is_separated_too():
-    html = SMALL.replace("padding: 4mm;", "padding: 4mm; background-image: linear-gradient(#0B5563, #C2551B);")
+    gradient = "background-image: linear-gradient(#0B5563, #C2551B);"
+    html = SMALL.replace("padding: 4mm;", f"padding: 4mm; {gradient}")
     with pikepdf.open(io.BytesIO(_print(html))) as pdf:
         shadings = [o for o in pdf.objects
                     if isinstance(o, pikepdf.Dictionary) and "/ShadingType" in o]
@@ -131,14 +135,14 @@ def _project(tmp_path: Path) -> Path:
 def test_the_condition_comes_from_report_toml(tmp_path):
     root = _project(tmp_path)
     toml = root / "data" / "report.toml"
-    assert load_config(root).print_condition == "FOGRA39"
+    assert run_stage(load_config, root).print_condition == "FOGRA39"
     toml.write_text(toml.read_text(encoding="utf-8").replace(
         'condition = "FOGRA39"', 'condition = "GRACoL"'), encoding="utf-8")
-    assert load_config(root).print_condition == "GRACoL"
+    assert run_stage(load_config, root).print_condition == "GRACoL"
     toml.write_text(toml.read_text(encoding="utf-8").replace(
         'condition = "GRACoL"', 'condition = "SWOP"'), encoding="utf-8")
     with pytest.raises(ReportError, match="unknown printing condition") as caught:
-        load_config(root)
+        run_stage(load_config, root)
     assert "FOGRA39" in str(caught.value) and "report.toml:" in str(caught.value)
 
 
@@ -147,14 +151,14 @@ def _theme_with(tmp_path: Path, table: str):
     theme = root / "themes" / "default" / "theme.toml"
     theme.write_text(theme.read_text(encoding="utf-8").replace("[fonts]", table + "\n[fonts]"),
                      encoding="utf-8")
-    return load_config(root).paths
+    return run_stage(load_config, root).paths
 
 
 def test_a_theme_gives_its_inks(tmp_path):
     paths = _theme_with(tmp_path, "[colors_cmyk]\nprimary = [100, 30, 0, 40]\n"
                         "chart = [[100, 30, 0, 40], [0, 50, 90, 10], [60, 10, 20, 10], "
                         "[50, 60, 0, 10], [40, 10, 60, 30]]\n")
-    theme = load_theme(paths, "default")
+    theme = run_stage(load_theme, paths, "default")
     assert theme.cmyk["#0B5563"] == (1.0, 0.3, 0.0, 0.4)
     assert theme.cmyk["#D87F27"] == (0.0, 0.5, 0.9, 0.1)
 
@@ -170,5 +174,5 @@ def test_a_theme_gives_its_inks(tmp_path):
 def test_a_theme_ink_is_checked(tmp_path, table, message):
     paths = _theme_with(tmp_path, table)
     with pytest.raises(ReportError, match=message) as caught:
-        load_theme(paths, "default")
+        run_stage(load_theme, paths, "default")
     assert "theme.toml:" in str(caught.value)

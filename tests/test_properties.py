@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
+from helpers import run_stage
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -86,7 +87,7 @@ def errors_of(exc: ReportError) -> list[ReportError]:
 @given(rows=rows_strategy, crlf=st.booleans(), bom=st.booleans())
 def test_valid_files_load(survey_dir, rows, crlf, bom):
     (survey_dir / "responses.csv").write_bytes(csv_bytes(rows, crlf=crlf, bom=bom))
-    frame = load_survey(survey_dir).responses
+    frame = run_stage(load_survey, survey_dir).responses
     assert list(frame["id"]) == [f"R{i:03d}" for i in range(1, len(rows) + 1)]
     assert list(frame["legal_form"]) == [r[0] for r in rows]
     assert list(frame["employees"]) == [r[1] for r in rows]
@@ -142,7 +143,7 @@ def test_corrupted_files_name_the_row_and_column(survey_dir, rows, data, kind, c
     end = b"\r\n" if crlf else b"\n"
     (survey_dir / "responses.csv").write_bytes(end.join(lines) + end)
     with pytest.raises(ReportError) as info:
-        load_survey(survey_dir)
+        run_stage(load_survey, survey_dir)
     errors = errors_of(info.value)
     assert all(isinstance(e, DataError) for e in errors), errors
     assert all(e.file and e.file.endswith("responses.csv") for e in errors), [str(e) for e in errors]
@@ -169,7 +170,7 @@ def test_corrupted_files_name_the_row_and_column(survey_dir, rows, data, kind, c
 def test_no_input_raises_anything_but_a_data_error(survey_dir, content):
     (survey_dir / "responses.csv").write_bytes(content)
     try:
-        load_survey(survey_dir)
+        run_stage(load_survey, survey_dir)
     except ReportError as exc:
         assert all(isinstance(e, DataError) for e in errors_of(exc))
         assert "Traceback" not in str(exc)

@@ -10,12 +10,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_stage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from report.data import Codebook, Margins, Survey, load_survey
+from report.codebook import Codebook
+from report.data import Survey, load_survey
 from report.errors import ContentError, DataError
+from report.margins import Margins
 from report.statistics import (
     Z,
     compute_statistics,
@@ -54,7 +57,7 @@ def groups_codes(*codes: str) -> dict:
 
 @pytest.fixture(scope="module")
 def stats():
-    return compute_statistics(load_survey(SURVEY))
+    return compute_statistics(run_stage(load_survey, SURVEY))
 
 
 # --------------------------------------------------------------------------- hand-computed example
@@ -122,7 +125,7 @@ def test_estimate_matches_reference_computation(stats):
 
 
 def test_weights_sum_to_population_and_reproduce_margins(stats):
-    survey_margins = load_survey(SURVEY).margins
+    survey_margins = run_stage(load_survey, SURVEY).margins
     w = stats.weights
     assert w.sum() == pytest.approx(7000)
     assert stats.design.N == 7000
@@ -341,7 +344,7 @@ def test_estimates_are_frozen_and_cached(stats):
 
 
 def test_compute_is_fast():
-    survey = load_survey(SURVEY)
+    survey = run_stage(load_survey, SURVEY)
     start = time.perf_counter()
     s = compute_statistics(survey)
     for var in s.codebook.variables:

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import run_stage
 
 from report.charts import render_chart
+from report.diagnostics import Diagnostics
 from report.errors import ErrorGroup, ReportError, ThemeError
 from report.theme import Theme, contrast, load_theme, svg_problems
 
@@ -47,9 +49,14 @@ def edit(root: Path, theme: str, old: str, new: str, file: str = "theme.toml") -
     return text[: text.index(old)].count("\n") + 1
 
 
+def line_of(root: Path, theme: str, text: str) -> int:
+    source = (root / "themes" / theme / "theme.toml").read_text(encoding="utf-8")
+    return source[: source.index(text)].count("\n") + 1
+
+
 def problems(root: Path, theme: str) -> list[ReportError]:
     with pytest.raises(ReportError) as caught:
-        load_theme(paths(root), theme)
+        run_stage(load_theme, paths(root), theme)
     error = caught.value
     found = error.errors if isinstance(error, ErrorGroup) else [error]
     assert all(isinstance(e, ThemeError) for e in found)
@@ -83,7 +90,7 @@ def rgb(colour: str) -> tuple[int, int, int]:
 # -- the shipped themes ------------------------------------------------------------------------
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_theme_is_valid(name):
-    theme = load_theme(paths(ROOT), name)
+    theme = run_stage(load_theme, paths(ROOT), name)
     assert theme.name == name
     assert len(theme.chart_colors) >= 4
 
@@ -94,7 +101,7 @@ def test_every_theme_folder_is_tested():
 
 
 def test_partner_themes_differ_from_the_house_and_from_each_other():
-    themes = [load_theme(paths(ROOT), name) for name in SHIPPED]
+    themes = [run_stage(load_theme, paths(ROOT), name) for name in SHIPPED]
     for key in ("primary", "accent", "surface"):
         assert len({t.colors[key] for t in themes}) == 3, key
     assert len({t.chart_colors for t in themes}) == 3
@@ -108,7 +115,7 @@ def test_partner_themes_differ_from_the_house_and_from_each_other():
 
 @pytest.mark.parametrize("name", PARTNERS)
 def test_partner_fonts_are_vendored_with_their_licence(name):
-    theme = load_theme(paths(ROOT), name)
+    theme = run_stage(load_theme, paths(ROOT), name)
     own = [f for f in theme.faces if theme.folder.resolve() in f.path.resolve().parents]
     assert {f.family for f in own} == {theme.body_font, theme.heading_font, theme.chart_font}
     for folder in {f.path.parent for f in own}:
@@ -119,7 +126,7 @@ def test_partner_fonts_are_vendored_with_their_licence(name):
 
 @pytest.mark.parametrize("name", PARTNERS)
 def test_partner_logos_are_safe_made_up_svg(name):
-    theme = load_theme(paths(ROOT), name)
+    theme = run_stage(load_theme, paths(ROOT), name)
     assert theme.logo is not None
     assert svg_problems(theme.logo) == []
     text = theme.logo.read_text(encoding="utf-8")
@@ -128,7 +135,7 @@ def test_partner_logos_are_safe_made_up_svg(name):
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_theme_css_carries_the_tokens(name):
-    theme = load_theme(paths(ROOT), name)
+    theme = run_stage(load_theme, paths(ROOT), name)
     css = theme.css()
     for key, value in theme.colors.items():
         assert f"--color-{key.replace('_', '-')}: {value};" in css
@@ -136,7 +143,7 @@ def test_theme_css_carries_the_tokens(name):
         assert f"--chart-{i}: {colour};" in css
     for face in theme.faces:
         assert face.path.as_uri() in css
-    assert f"--font-body: {theme.body_font!r}" in css
+    assert f'--font-body: "{theme.body_font}"' in css
 
 
 @pytest.mark.parametrize("name", [n for n in SHIPPED if n != "default"])
@@ -146,8 +153,8 @@ def test_overrides_come_after_the_stylesheets(name):
     from report.cache import Cache
     from report.templates import render_html
 
-    inputs = validate_inputs(BuildOptions(root=ROOT, out_dir=ROOT / "dist", theme=name,
-                                          languages=("fr",)), lambda *_: None)
+    inputs = run_stage(validate_inputs, BuildOptions(root=ROOT, out_dir=ROOT / "dist",
+                                                     theme=name, languages=("fr",)))
     document = assemble(inputs, "fr", render_charts(inputs, "fr", Cache(None)))
     html = render_html(inputs.config, document, inputs.theme, "screen",
                        stylesheets(inputs.config, "screen"))
@@ -185,7 +192,7 @@ def test_key_in_the_wrong_table_is_pointed_to_its_table(site):
     ('cover_text = "#FFFFFF"', 'cover_text = "#3A7A86"', "colors.cover_text",
      "contrast with colors.primary is"),
     ('primary = "#0B5563"', 'primary = "#A7C4CC"', "colors.primary", "under the 3:1"),
-    ('"#D87F27"', '"#F2C84B"', "colors.chart", "colour 2 has a contrast of 1.6"),
+    ('"#D87F27"', '"#F2C84B"', "colors.chart.1", "colour 2 has a contrast of 1.6"),
     ('body = "Charis SIL"', 'body = "Charis"', "fonts.body", "did you mean 'Charis SIL'?"),
 ])
 def test_bad_value_names_the_key_and_its_line(site, old, new, key, message):
@@ -215,8 +222,10 @@ def test_missing_font_file(site):
 def test_missing_font_folder(site):
     shutil.rmtree(site / "themes" / "reseau-ormes" / "fonts" / "lato")
     found = problems(site, "reseau-ormes")
-    one(found, "fonts.dirs:", "font folder not found", "fonts/lato")
-    one(found, "fonts.body:", "no font file in fonts.dirs provides")
+    error = one(found, "fonts.dirs.0:", "font folder not found", "fonts/lato")
+    assert error.line == line_of(site, "reseau-ormes", "dirs = ")
+    # the families the missing folder held are unknown: no second-hand errors about them
+    assert len(found) == 1
 
 
 def test_markers_need_a_family_that_draws_them(site):
@@ -271,9 +280,8 @@ def test_every_problem_is_reported_at_once(site):
     for key in ("colors.primay", "colors.muted", "logo", "name"):
         one(found, f"{key}:")
     with pytest.raises(ErrorGroup) as caught:
-        load_theme(paths(site), "reseau-ormes")
-    assert str(caught.value).startswith(
-        "theme 'reseau-ormes' has problems (themes/reseau-ormes/theme.toml):")
+        run_stage(load_theme, paths(site), "reseau-ormes")
+    assert str(caught.value).startswith("4 problems found:\n  - themes/reseau-ormes/theme.toml:")
 
 
 def test_invalid_toml_gives_its_line(site):
@@ -315,8 +323,8 @@ def test_broken_theme_fails_the_build_and_leaves_outputs_untouched(project, tmp_
 
     assert status == 1
     err = capsys.readouterr().err
-    assert err.startswith("theme error: theme 'broken' has problems")
-    assert f"themes/broken/theme.toml:{line}: colors.primay: unknown key" in err
+    assert err.startswith("theme error: the inputs have problems:\n")
+    assert f"themes/broken/theme.toml:{line}:1: colors.primay: unknown key" in err
     assert "did you mean 'colors.primary'?" in err
     assert "colors.text: contrast with colors.background" in err
     assert "Traceback" not in err
@@ -337,7 +345,8 @@ def test_new_theme_creates_a_commented_theme_that_loads(project, capsys):
     toml = (folder / "theme.toml").read_text(encoding="utf-8")
     assert toml.count("#") > 40 and "# [cover_line]" in toml and "# logo = " in toml
     assert "mesi" in (folder / "logos" / "README.md").read_text(encoding="utf-8")
-    theme, house = load_theme(paths(project), "fondation-xyz"), load_theme(paths(project))
+    theme = run_stage(load_theme, paths(project), "fondation-xyz")
+    house = run_stage(load_theme, paths(project), "default")
     assert theme.colors == house.colors and theme.chart_colors == house.chart_colors
     assert theme.label == {"fr": "Édition fondation-xyz", "en": "fondation-xyz edition"}
 
@@ -379,25 +388,25 @@ def rendered(tmp_path_factory) -> dict[str, Rendered]:
     from report.statistics import compute_statistics
     from report.templates import render_html
 
-    config = load_config(ROOT, languages=("fr",))
-    stats = compute_statistics(load_survey(config.paths.survey))
-    definitions = {**load_definitions(config.paths.figures, "figure", stats.codebook),
-                   **load_definitions(config.paths.tables, "table", stats.codebook)}
+    config = run_stage(load_config, ROOT, languages=("fr",))
+    stats = compute_statistics(run_stage(load_survey, config.paths.survey))
+    definitions = {**run_stage(load_definitions, config.paths.figures, "figure", stats.codebook),
+                   **run_stage(load_definitions, config.paths.tables, "table", stats.codebook)}
     exhibits = compute_exhibits(definitions, stats, config.strings)["fr"]
-    content = load_content(config)
+    content = run_stage(load_content, config.paths, config.structure, config.languages)
     # a theme made by --new-theme, in a copy of the themes folder
     site = tmp_path_factory.mktemp("site")
     shutil.copytree(ROOT / "themes" / "default", site / "themes" / "default")
     shutil.copytree(ROOT / "styles" / "fonts", site / "styles" / "fonts")
     create_theme(site, "fondation-xyz")
-    themes = {name: load_theme(config.paths, name) for name in SHIPPED}
-    themes["fondation-xyz"] = load_theme(paths(site), "fondation-xyz")
+    themes = {name: run_stage(load_theme, config.paths, name) for name in SHIPPED}
+    themes["fondation-xyz"] = run_stage(load_theme, paths(site), "fondation-xyz")
     result = {}
     for name, theme in themes.items():
         style = theme.chart_style()
         charts = {key: render_chart(data, style, "fr") for key, data in exhibits.items()
                   if data.family == "figure"}
-        document = build_document(config, content, "fr", stats, exhibits, charts)
+        document = run_stage(build_document, config, content, "fr", stats, exhibits, charts)
         html = render_html(config, document, theme, "screen", stylesheets(config, "screen"))
         result[name] = Rendered(theme, html, charts)
     return result
@@ -448,7 +457,7 @@ def pdfs(tmp_path_factory) -> dict[str, tuple[object, Path]]:
     for name in PARTNERS:
         out = tmp_path_factory.mktemp(name)
         result = build(BuildOptions(root=ROOT, out_dir=out, languages=("fr",),
-                                    editions=("screen",), theme=name, strict=True))
+                                    editions=("screen",), theme=name), Diagnostics(strict=True))
         built[name] = (result, out / result.outputs[0].filename)
     return built
 
@@ -471,7 +480,7 @@ def _font_names(reader) -> set[str]:
 def test_partner_pdf_is_built_under_its_own_name(pdfs, name):
     result, path = pdfs[name]
     assert path.name == f"economie-sociale-2-0-screen-{name}.pdf"
-    assert result.warnings == []
+    assert result.rendered == ["fr screen"]  # strict: any warning would have failed the build
     (output,) = result.outputs
     assert output.theme == name and output.pages > 90
     assert path.read_bytes()[:5] == b"%PDF-"
@@ -482,7 +491,7 @@ def test_partner_pdf_uses_the_theme_fonts_colours_and_cover(pdfs, name):
     import pypdfium2 as pdfium
     from pypdf import PdfReader
 
-    theme = load_theme(paths(ROOT), name)
+    theme = run_stage(load_theme, paths(ROOT), name)
     reader = PdfReader(pdfs[name][1])
     fonts = _font_names(reader)
     squeeze = {f.replace("-", "").replace(" ", "") for f in fonts}
@@ -502,3 +511,101 @@ def test_partner_pdf_uses_the_theme_fonts_colours_and_cover(pdfs, name):
     colours = fill_colours(chart_page)
     assert {rgb(c) for c in theme.chart_colors[:2]} <= colours
     assert rgb("#0B5563") not in colours  # no house colour left
+
+
+# -- a theme from outside the team cannot reach outside the project (issue 16) -------------------
+def test_css_strings_cannot_end_the_string_the_rule_or_the_style_element():
+    from report.theme import css_string
+
+    hostile = "a\"b'c\\d</style><script>;}{\n\u2028é"
+    quoted = css_string(hostile)
+    inner = quoted[1:-1]
+    assert quoted[0] == quoted[-1] == '"'
+    for char in "\"'\\<>;{}\n\u2028":
+        assert char not in inner.replace("\\", ""), char  # only as escapes
+    assert css_string("Charis SIL") == '"Charis SIL"'
+    import tinycss2
+
+    token = tinycss2.parse_component_value_list(quoted)[0]
+    assert token.type == "string" and token.value == hostile  # and it reads back the same
+
+
+def test_an_absolute_font_folder_is_refused_by_the_check(site):
+    line = edit(site, "reseau-ormes", '"fonts/lato"', f'"{site}/themes/reseau-ormes/fonts/lato"')
+    error = one(problems(site, "reseau-ormes"), "fonts.dirs.0:", "relative to the theme folder")
+    assert error.line == line
+
+
+def test_a_font_folder_linked_out_of_the_project_is_refused(site, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("system-fonts")
+    shutil.copytree(site / "themes" / "reseau-ormes" / "fonts" / "lato", elsewhere / "lato")
+    shutil.rmtree(site / "themes" / "reseau-ormes" / "fonts" / "lato")
+    (site / "themes" / "reseau-ormes" / "fonts" / "lato").symlink_to(elsewhere / "lato")
+    one(problems(site, "reseau-ormes"), "fonts.dirs.0:", "outside the project")
+
+
+def test_a_font_file_linked_out_of_the_project_is_refused(site, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("system-fonts")
+    bold = site / "themes" / "reseau-ormes" / "fonts" / "lato" / "Lato-Bold.ttf"
+    shutil.move(bold, elsewhere / "Lato-Bold.ttf")
+    bold.symlink_to(elsewhere / "Lato-Bold.ttf")
+    one(problems(site, "reseau-ormes"), "Lato-Bold.ttf is a link to a file outside the project")
+
+
+def test_a_font_whose_family_name_could_break_out_of_css_is_refused(site):
+    from fontTools.ttLib import TTFont
+
+    path = site / "themes" / "reseau-ormes" / "fonts" / "lato" / "Lato-Italic.ttf"
+    with TTFont(path) as font:
+        for record in font["name"].names:
+            if record.nameID in (1, 16):
+                record.string = "Lato'; } body { background: url(file:///etc/passwd) }"
+        font.save(path)
+    one(problems(site, "reseau-ormes"), "Lato-Italic.ttf names its family with characters")
+
+
+@pytest.mark.parametrize(("font", "face"), [("Lato-BoldItalic.ttf", "bold italic"),
+                                            ("Lato-Italic.ttf", "italic")])
+def test_a_face_the_report_uses_must_be_shipped(site, font, face):
+    """Without it the engine would fake it (or take it from the system)."""
+    (site / "themes" / "reseau-ormes" / "fonts" / "lato" / font).unlink()
+    one(problems(site, "reseau-ormes"), "fonts.body:", f"'Lato' has no {face} face")
+
+
+def test_the_not_found_hint_never_pastes_the_name_into_a_command(site):
+    error = one(problems(site, "x; rm -rf ~"), "not found")
+    assert "rm -rf" not in (error.hint or "") and "--new-theme NAME" in error.hint
+    error = one(problems(site, "fondation-xyz"), "not found")
+    assert "python build.py --new-theme fondation-xyz" in error.hint
+
+
+@pytest.mark.parametrize(("css", "message", "line"), [
+    ("body .cover { colr: red; }\n", "Ignored `colr: red` at 1:15, unknown property", 1),
+    ("body { color: red; }\nbody .x { margin: 3 }\n", "invalid value", 2),
+    ("body { color: red; }\n\nbody .x { color: var(--color-primay); }\n",
+     "var(--color-primay) names a custom property that is defined nowhere", 3),
+])
+def test_overrides_css_is_checked_like_the_engine_reads_it(site, css, message, line):
+    from report.config import Paths
+    from report.stylesheets import check_stylesheets
+
+    (site / "themes" / "reseau-ormes" / "overrides.css").write_text(css, encoding="utf-8")
+    shutil.copytree(ROOT / "styles", site / "styles", dirs_exist_ok=True)
+    theme = run_stage(load_theme, paths(site), "reseau-ormes")
+    diag = Diagnostics()
+    check_stylesheets(Paths.under(site), theme, diag)
+    error = one(diag.errors, message)
+    assert (error.file, error.line) == ("themes/reseau-ormes/overrides.css", line)
+    if "primay" in css:
+        assert error.hint == "did you mean --color-primary?"
+    assert isinstance(error, ThemeError)
+
+
+def test_the_shipped_stylesheets_and_overrides_are_clean():
+    from report.config import Paths
+    from report.stylesheets import check_stylesheets
+
+    for name in SHIPPED:
+        diag = Diagnostics()
+        check_stylesheets(Paths.under(ROOT), run_stage(load_theme, paths(ROOT), name), diag)
+        assert diag.errors == [], name

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from report.config import load_config  # noqa: E402
+from report.diagnostics import Diagnostics  # noqa: E402
 from report.printing import check_colours, print_setup  # noqa: E402
 from report.theme import load_theme  # noqa: E402
 
@@ -25,8 +26,11 @@ def theme_colours(theme) -> dict[str, str]:
 
 
 def table(name: str) -> str:
-    config = load_config(ROOT)
-    theme = load_theme(config.paths, name)
+    diag = Diagnostics()
+    config = load_config(ROOT, diag)
+    theme = load_theme(config.paths, name, diag) if config is not None else None
+    diag.raise_if_errors()
+    assert config is not None and theme is not None
     setup = print_setup(config.print_condition, theme.cmyk, config.paths.styles / "icc")
     lines = [f"**{name}** ({setup.condition.key})", "",
              "| colour | sRGB | CMYK (%) | ink | ΔE00 |", "|---|---|---|---|---|"]

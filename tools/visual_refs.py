@@ -73,11 +73,13 @@ def compare(actual: Image.Image, expected: Image.Image) -> tuple[float, Image.Im
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     from report.build import BuildOptions, build
+    from report.diagnostics import Diagnostics
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         result = build(BuildOptions(root=ROOT, out_dir=out, languages=("fr",),
-                                    editions=("screen",), strict=True, cache_dir=None))
+                                    editions=("screen",), cache_dir=None),
+                       Diagnostics(strict=True))
         pdf = out / result.outputs[0].filename
         REFERENCES.mkdir(parents=True, exist_ok=True)
         for name, (_lang, anchor) in PAGES.items():

@@ -1,7 +1,7 @@
 """Generate the simulated respondent file of the 2017 survey (400 enterprises).
 
 Input: codebook.yaml and margins.yaml beside this file (codes, published figures, margins).
-Output: responses.csv and schema.json beside this file, then a check table (published figure vs
+Output: responses.csv beside this file, then a check table (published figure vs
 weighted estimate, computed by report.statistics) on standard output.
 
 Run it by hand: ``python data/survey/generate.py``. The build never runs it; its outputs are
@@ -22,7 +22,6 @@ How the file is built:
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -36,7 +35,10 @@ ROOT = HERE.parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from report.data import Codebook, Margins, load_survey  # noqa: E402
+from report.codebook import Codebook  # noqa: E402
+from report.data import load_survey  # noqa: E402
+from report.diagnostics import Diagnostics  # noqa: E402
+from report.margins import Margins  # noqa: E402
 from report.statistics import compute_statistics, rake_weights  # noqa: E402
 
 SEED = 20170713
@@ -241,29 +243,6 @@ def answers(rng: np.random.Generator, frame: pd.DataFrame, w: np.ndarray,
     return result[codebook.all_columns]
 
 
-def table_schema(codebook: Codebook) -> dict:
-    """The frictionless Table Schema of responses.csv, derived from the codebook."""
-    fields = [{"name": "id", "type": "string", "title": "Respondent identifier",
-               "constraints": {"required": True, "unique": True, "pattern": "R[0-9]{3,}"}}]
-    for var in codebook.variables:
-        vtype = codebook.type(var)
-        title = codebook.label(var, "en")
-        if vtype == "numeric":
-            low, high = codebook.range(var)
-            fields.append({"name": var, "type": "integer", "title": title,
-                           "constraints": {"required": True, "minimum": low, "maximum": high}})
-        elif vtype == "multiple":
-            for code, col in zip(codebook.levels(var), codebook.columns(var), strict=True):
-                fields.append({"name": col, "type": "integer",
-                               "title": f"{title}: {codebook.level_label(var, code, 'en')}",
-                               "constraints": {"required": True, "enum": [0, 1]}})
-        else:
-            fields.append({"name": var, "type": "string", "title": title,
-                           "constraints": {"required": codebook.universe_filter(var) is None,
-                                           "enum": codebook.levels(var)}})
-    return {"fields": fields, "primaryKey": ["id"], "missingValues": [""]}
-
-
 def main() -> None:
     raw = yaml.safe_load((HERE / "codebook.yaml").read_text(encoding="utf-8"))
     codebook = Codebook(raw, HERE / "codebook.yaml")
@@ -276,11 +255,11 @@ def main() -> None:
     w = rake_weights(frame, margins)
     result = answers(rng, frame, w, codebook)
     result.to_csv(HERE / "responses.csv", index=False, lineterminator="\n")
-    (HERE / "schema.json").write_text(
-        json.dumps(table_schema(codebook), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
 
-    stats = compute_statistics(load_survey(HERE))
+    diag = Diagnostics()
+    survey = load_survey(HERE, diag)
+    diag.raise_if_errors()
+    stats = compute_statistics(survey)
     d = stats.design
     print(f"n={d.n} N={d.N:.0f} deff={d.deff:.3f} n_eff={d.n_eff:.1f} moe_max={d.moe_max:.4f} "
           f"weights {d.weight_min:.2f}–{d.weight_max:.2f} (mean {d.weight_mean:.2f})")
