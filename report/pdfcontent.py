@@ -19,8 +19,10 @@ character belongs to.
 
 from __future__ import annotations
 
+import array
 import functools
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +50,7 @@ class FontDecoder:
     def __init__(self, font: Any) -> None:
         self.map: dict[bytes, str] = {}
         self.width = 1
+        self.table: _Table = _Table()  # code (as an int) → text, for str.translate
         cmap = font.get("/ToUnicode") if font is not None else None
         if isinstance(cmap, pikepdf.Stream):
             self._parse(cmap.read_bytes())
@@ -78,6 +81,7 @@ class FontDecoder:
                 for offset in range(count - start + 1):
                     self.map[(start + offset).to_bytes(len(low), "big")] = \
                         _utf16((base + offset).to_bytes(len(first), "big"))
+        self.table.update({int.from_bytes(code, "big"): text for code, text in self.map.items()})
 
     def codes(self, data: bytes) -> list[bytes]:
         """The codes a string shows, one per glyph."""
@@ -89,7 +93,23 @@ class FontDecoder:
         return self.map.get(code, "\ufffd")
 
     def decode(self, data: bytes) -> str:
-        return "".join(self.text(code) for code in self.codes(data))
+        if self.width == 2:  # each code becomes the character of its number, then its text
+            codes = array.array("H", data[:len(data) // 2 * 2])
+            if sys.byteorder == "little":
+                codes.byteswap()
+            shown = "".join(map(chr, codes))
+        elif self.width == 1:
+            shown = data.decode("latin-1")
+        else:
+            return "".join(self.text(code) for code in self.codes(data))
+        return shown.translate(self.table) if self.map else shown
+
+
+class _Table(dict[int, str]):
+    """A translation table in which a code without a mapping reads as U+FFFD."""
+
+    def __missing__(self, key: int) -> str:
+        return "\ufffd"
 
 
 def _hex(token: bytes) -> bytes:
@@ -160,9 +180,12 @@ class PageContent:
         return {s.mcid: s for s in self.sequences if s.mcid is not None and s.form is None}
 
 
-class _Reader:
-    def __init__(self, pdf: pikepdf.Pdf) -> None:
+class ContentReader:
+    """Reads content streams into :class:`PageContent`, keeping one font decoder per font."""
+
+    def __init__(self, pdf: pikepdf.Pdf, forms: bool = True) -> None:
         self.pdf = pdf
+        self.forms = forms  # read the content of form XObjects where they are painted
         self.decoders: dict[tuple[int, int], FontDecoder] = {}
 
     def decoder(self, font: Any) -> FontDecoder:
@@ -172,15 +195,22 @@ class _Reader:
         return self.decoders[key]
 
     def read(self, stream: Any, resources: Any, open_: list[Sequence], content: PageContent,
-             form: str | None, depth: int = 0) -> None:
+             form: str | None, depth: int = 0, instructions: list[Any] | None = None) -> None:
         fonts = resources.get("/Font", {}) if resources is not None else {}
         xobjects = resources.get("/XObject", {}) if resources is not None else {}
         properties = resources.get("/Properties", {}) if resources is not None else {}
         decoder: FontDecoder | None = None
         base = len(open_)
-        for operands, operator in _instructions(stream):
-            op = str(operator)
+        parsed = instructions if instructions is not None else \
+            pikepdf.parse_content_stream(stream)
+        for instruction in parsed:
+            if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+                if not open_:
+                    content.unmarked.append(f"inline image in {form}" if form else "inline image")
+                continue
+            op = str(instruction.operator)
             if op in ("BDC", "BMC"):
+                operands = instruction.operands
                 props = operands[1] if op == "BDC" and len(operands) > 1 else None
                 if isinstance(props, pikepdf.Name):  # a named property list in the resources
                     props = properties.get(str(props))
@@ -194,27 +224,23 @@ class _Reader:
                     done = open_.pop()
                     if done.parent is not None:
                         done.parent.pieces.append(done.text)
-            elif op == "Tf" and operands:
-                decoder = self.decoder(fonts.get(str(operands[0])))
+            elif op == "Tf":
+                operands = instruction.operands
+                decoder = self.decoder(fonts.get(str(operands[0]))) if operands else None
             elif op in TEXT_OPERATORS:
                 if not open_:
                     content.unmarked.append(f"{op} in {form}" if form else op)
-                if decoder is None:
-                    continue
-                strings = operands[-1] if op != "TJ" else [
-                    item for item in operands[0] if isinstance(item, pikepdf.String)]
-                for item in strings if op == "TJ" else [strings]:
-                    text = decoder.decode(bytes(item))
-                    if open_:
-                        open_[-1].pieces.append(text)
-            elif op == "Do" and operands:
-                xobject = xobjects.get(str(operands[0]))
+                elif decoder is not None:
+                    open_[-1].pieces.append(decoder.decode(_shown(instruction)))
+            elif op == "Do":
+                operands = instruction.operands
+                xobject = xobjects.get(str(operands[0])) if operands else None
                 is_form = xobject is not None and xobject.get("/Subtype") == "/Form"
                 if not open_:
                     kind = "form" if is_form else "image"
                     content.unmarked.append(f"Do ({kind} {operands[0]}" +
                                             (f" in {form})" if form else ")"))
-                if is_form and xobject is not None and depth < 12:
+                if is_form and xobject is not None and depth < 12 and self.forms:
                     self.read(xobject, xobject.get("/Resources", resources), open_, content,
                               str(operands[0]), depth + 1)
             elif op in PAINT_OPERATORS and not open_:
@@ -223,23 +249,60 @@ class _Reader:
             open_.pop()
 
 
-def _instructions(stream: Any) -> Iterator[tuple[list[Any], Any]]:
-    for instruction in pikepdf.parse_content_stream(stream):
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            yield [], "INLINE IMAGE"
+_STRING = re.compile(rb"<([0-9A-Fa-f\s]*)>|\(((?:\\[0-7]{1,3}|\\.|[^\\)])*)\)", re.S)
+_ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.S)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _literal(body: bytes) -> bytes:
+    """A PDF literal string's bytes (the syntax of ISO 32000-1, 7.3.4.2; qpdf writes its
+    parentheses escaped)."""
+    def unescape(match: re.Match[bytes]) -> bytes:
+        code = match[1]
+        if code[:1].isdigit():
+            return bytes([int(code, 8) & 0xFF])
+        return _ESCAPES.get(code, b"" if code in (b"\n", b"\r") else code)
+
+    return _ESCAPE.sub(unescape, body)
+
+
+def _shown(instruction: Any) -> bytes:
+    """The bytes a text-showing instruction shows (a TJ array's strings joined)."""
+    operands = instruction.operands
+    if str(instruction.operator) != "TJ":
+        return bytes(operands[-1])
+    # One call to write the array out, rather than one Python object per glyph and kerning
+    syntax = operands[0].unparse()
+    return b"".join(bytes.fromhex(hexa.decode("ascii")) if literal is None and hexa is not None
+                    else _literal(literal) for hexa, literal in _pairs(syntax))
+
+
+def _pairs(syntax: bytes) -> list[tuple[bytes | None, bytes | None]]:
+    found: list[tuple[bytes | None, bytes | None]] = []
+    for match in _STRING.finditer(syntax):
+        hexa, literal = match[1], match[2]
+        if hexa is not None:
+            digits = re.sub(rb"\s", b"", hexa)
+            found.append((digits + b"0" * (len(digits) % 2), None))
         else:
-            yield list(instruction.operands), instruction.operator
+            found.append((None, literal))
+    return found
 
 
-def read_page(pdf: pikepdf.Pdf, page: pikepdf.Page, reader: _Reader | None = None) -> PageContent:
-    """Every marked-content sequence of one page and what is painted outside them."""
+def read_page(pdf: pikepdf.Pdf, page: pikepdf.Page, reader: ContentReader | None = None,
+              instructions: list[Any] | None = None) -> PageContent:
+    """Every marked-content sequence of one page and what is painted outside them
+    (``instructions``: the page's content stream already parsed)."""
     content = PageContent([], [])
-    (reader or _Reader(pdf)).read(page, page.obj.get("/Resources"), [], content, None)
+    (reader or ContentReader(pdf)).read(page, page.obj.get("/Resources"), [], content, None,
+                                        instructions=instructions)
     return content
 
 
-def read_pages(pdf: pikepdf.Pdf) -> list[PageContent]:
-    reader = _Reader(pdf)
+def read_pages(pdf: pikepdf.Pdf, forms: bool = True) -> list[PageContent]:
+    """Every page's marked content; without ``forms``, what form XObjects hold is not read
+    (faster, for what needs only the pages' own marked content)."""
+    reader = ContentReader(pdf, forms)
     return [read_page(pdf, page, reader) for page in pdf.pages]
 
 

@@ -10,13 +10,14 @@ the pages look the same, byte for byte in what they paint.
 The engine tags the boxes it lays out (``weasyprint/pdf/tags.py``); what it leaves undone, and
 what each function below does about it:
 
-* :func:`_artifacts`: the running heads and page numbers (margin boxes) are marked content that no
-  element reachable from the root owns; they become ``/Artifact`` (pagination). A form XObject
-  painted outside marked content (a transparency group: ``opacity`` in CSS) that holds no tagged
-  content is painted inside an ``/Artifact`` sequence.
-* :func:`_hyphens`: a line-end hyphen the engine inserts extracts as U+2010, so copied text and
-  speech get split words; each is given an /ActualText of U+00AD (soft hyphen), which ISO 32000
-  (14.8.2.2.3) asks for and which extraction drops.
+* :func:`_rewrite_page` (content streams): the running heads and page numbers (margin boxes) are
+  marked content that no element reachable from the root owns; they become ``/Artifact``
+  (pagination). A form XObject painted outside marked content (a transparency group: ``opacity``
+  in CSS) that holds no tagged content is painted inside an ``/Artifact`` sequence. A line-end
+  hyphen the engine inserts extracts as U+2010, so copied text and speech get split words; each
+  is given an /ActualText of U+00AD (soft hyphen), the character the PDF standard gives a
+  hyphen that only breaks a word at the end of a line, and where the hyphen glyph serves only
+  there, the font's ToUnicode says U+00AD too.
 * :func:`_links`: every box inside a link carries its own link annotation, referenced from a Span
   or from a Link nested in the Link; the annotations move to the outermost Link, the inner
   elements become Spans, redundant annotations (the same target, inside another one's rectangle)
@@ -55,12 +56,12 @@ from typing import Any
 import pikepdf
 
 from .pdfcontent import (
+    ContentReader,
     Element,
     PageContent,
     StructTree,
-    element_text,
     link_target,
-    read_pages,
+    read_page,
     text_string,
 )
 
@@ -216,20 +217,19 @@ def repair(data: bytes, semantics: Semantics) -> Repaired:
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if "/StructTreeRoot" not in pdf.Root:
             return Repaired(data, ["the PDF is not tagged: nothing to repair"])
-        pages = read_pages(pdf)
+        reader = ContentReader(pdf, forms=False)  # what forms hold (charts) is not read aloud
+        parsed = [list(pikepdf.parse_content_stream(page)) for page in pdf.pages]
+        pages = [read_page(pdf, page, reader, parsed[i]) for i, page in enumerate(pdf.pages)]
         tree = StructTree(pdf)
-        _rewrite_content(pdf, pages, tree)
-        tree = StructTree(pdf)
-        pages = read_pages(pdf)
-        _links(pdf, tree, pages, dict(semantics.link_titles))
-        tree = StructTree(pdf)
+        _rewrite_content(pdf, pages, parsed, tree, reader)
+        tree = _links(pdf, tree, pages, dict(semantics.link_titles))
         problems += _notes(pdf, tree, semantics.notes)
         tree = StructTree(pdf)
+        texts = _texts(tree, pages)
         _tables(pdf, tree)
-        problems += _languages(tree, pages, semantics)
-        problems += _actual_texts(tree, pages, semantics)
+        problems += _languages(tree, texts, semantics)
+        problems += _actual_texts(tree, texts, semantics)
         _drop_empty(tree)
-        tree = StructTree(pdf)
         _parent_tree(pdf, tree)
         _page_labels(pdf, semantics.page_labels)
         out = io.BytesIO()
@@ -241,8 +241,10 @@ def repair(data: bytes, semantics: Semantics) -> Repaired:
 
 
 # -- content streams: artifacts and hyphens ------------------------------------------------------
-def _rewrite_content(pdf: pikepdf.Pdf, pages: list[PageContent], tree: StructTree) -> None:
-    """One pass over each page's content stream: :func:`_artifacts` and :func:`_hyphens`."""
+def _rewrite_content(pdf: pikepdf.Pdf, pages: list[PageContent], parsed: list[list[Any]],
+                     tree: StructTree, reader: ContentReader) -> None:
+    """One pass over each page's content stream (:func:`_rewrite_page`); ``pages`` is updated to
+    say what the pages now say."""
     owned = {(page, mcid) for element in tree.elements for page, mcid in element.mcids}
     for index, page in enumerate(pdf.pages):
         content = pages[index]
@@ -251,12 +253,15 @@ def _rewrite_content(pdf: pikepdf.Pdf, pages: list[PageContent], tree: StructTre
         hyphenated = {s.mcid for s in content.sequences
                       if s.mcid is not None and s.form is None and (index, s.mcid) in owned
                       and s.actual_text is None and "".join(s.pieces).endswith(LINE_END_HYPHEN)}
-        instructions = list(pikepdf.parse_content_stream(page))
-        resources = page.obj.get("/Resources")
-        changed = _artifacts(instructions, orphans, resources)
-        changed |= _hyphens(instructions, hyphenated, resources, pdf)
-        if changed:
-            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+        rewritten = _rewrite_page(parsed[index], orphans, hyphenated,
+                                  page.obj.get("/Resources"), reader)
+        if rewritten is not None:
+            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(rewritten))
+        for sequence in content.sequences:
+            if sequence.form is None and sequence.mcid in orphans:
+                sequence.tag, sequence.mcid = "Artifact", None
+            elif sequence.form is None and sequence.mcid in hyphenated:
+                sequence.pieces[-1] = sequence.pieces[-1][:-1] + SOFT_HYPHEN
     # Where the hyphen glyph serves only at line ends, its ToUnicode entry says so too, for the
     # extractors that ignore /ActualText (pypdf, for one).
     if not any(LINE_END_HYPHEN in s.text.rstrip(LINE_END_HYPHEN) for page in pages
@@ -278,41 +283,56 @@ def _soft_hyphen_glyphs(pdf: pikepdf.Pdf) -> None:
                 cmap.write(changed)
 
 
-def _artifacts(instructions: list[Any], orphans: set[int], resources: Any) -> bool:
-    """Margin boxes' marked content becomes a pagination artifact; forms painted outside marked
-    content that hold no tagged content are painted inside an artifact."""
+def _rewrite_page(instructions: list[Any], orphans: set[int], hyphenated: set[int],
+                  resources: Any, reader: ContentReader) -> list[Any] | None:
+    """A page's content stream with its margin boxes as pagination artifacts, the forms painted
+    outside marked content that hold no tagged content inside an artifact, and the line-end
+    hyphen of each sequence in ``hyphenated`` shown inside a Span whose /ActualText is a soft
+    hyphen; None when nothing changes."""
+    xobjects = resources.get("/XObject", {}) if resources is not None else {}
+    fonts = resources.get("/Font", {}) if resources is not None else {}
+    out: list[Any] = []
     changed = False
     depth = 0
-    xobjects = resources.get("/XObject", {}) if resources is not None else {}
-    index = 0
-    while index < len(instructions):
-        instruction = instructions[index]
+    decoder = None
+    current: int | None = None  # the hyphenated sequence being shown
+    last_text: int | None = None
+    for instruction in instructions:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            index += 1
+            out.append(instruction)
             continue
         op = str(instruction.operator)
         if op in ("BDC", "BMC"):
             depth += 1
             props = instruction.operands[1] if op == "BDC" else None
-            if isinstance(props, pikepdf.Dictionary) and int(props.get("/MCID", -1)) in orphans:
-                instructions[index] = pikepdf.ContentStreamInstruction(
+            mcid = int(props.get("/MCID", -1)) if isinstance(props, pikepdf.Dictionary) else -1
+            if mcid in orphans:
+                instruction = pikepdf.ContentStreamInstruction(
                     [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)],
                     pikepdf.Operator("BDC"))
                 changed = True
+            elif mcid in hyphenated:
+                current, last_text = mcid, None
         elif op == "EMC":
             depth -= 1
+            if current is not None:
+                if last_text is not None and decoder is not None:
+                    changed |= _split_last_glyph(out, last_text, decoder)
+                current = None
+        elif op == "Tf":
+            decoder = reader.decoder(fonts.get(str(instruction.operands[0])))
+        elif op in ("TJ", "Tj") and current is not None:
+            last_text = len(out)
         elif op == "Do" and depth == 0:
             form = xobjects.get(str(instruction.operands[0]))
             if form is not None and form.get("/Subtype") == "/Form" and not _has_marked(form):
-                instructions[index:index + 1] = [
-                    pikepdf.ContentStreamInstruction([pikepdf.Name.Artifact],
-                                                     pikepdf.Operator("BMC")),
-                    instruction,
-                    pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC"))]
-                index += 2
+                out += [pikepdf.ContentStreamInstruction([pikepdf.Name.Artifact],
+                                                         pikepdf.Operator("BMC")),
+                        instruction, pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC"))]
                 changed = True
-        index += 1
-    return changed
+                continue
+        out.append(instruction)
+    return out if changed else None
 
 
 def _has_marked(form: Any, depth: int = 0) -> bool:
@@ -322,45 +342,6 @@ def _has_marked(form: Any, depth: int = 0) -> bool:
     xobjects = form.get("/Resources", {}).get("/XObject", {})
     return depth < 8 and any(x.get("/Subtype") == "/Form" and _has_marked(x, depth + 1)
                              for x in xobjects.values())
-
-
-def _hyphens(instructions: list[Any], mcids: set[int], resources: Any, pdf: pikepdf.Pdf) -> bool:
-    """The last glyph of each marked sequence in ``mcids`` (a line-end hyphen) is shown inside a
-    Span whose /ActualText is a soft hyphen."""
-    if not mcids:
-        return False
-    from .pdfcontent import FontDecoder
-
-    fonts = resources.get("/Font", {}) if resources is not None else {}
-    decoders: dict[str, FontDecoder] = {}
-    font = None
-    current: int | None = None
-    last_text: int | None = None
-    out: list[Any] = []
-    changed = False
-    for instruction in instructions:
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            out.append(instruction)
-            continue
-        op = str(instruction.operator)
-        if op == "BDC":
-            props = instruction.operands[1]
-            mcid = int(props.get("/MCID", -1)) if isinstance(props, pikepdf.Dictionary) else -1
-            if mcid in mcids:
-                current, last_text = mcid, None
-        elif op == "EMC" and current is not None:
-            if last_text is not None and font is not None:
-                changed |= _split_last_glyph(out, last_text, decoders[font])
-            current = None
-        elif op == "Tf":
-            font = str(instruction.operands[0])
-            if font not in decoders:
-                decoders[font] = FontDecoder(fonts.get(font))
-        elif op in ("TJ", "Tj") and current is not None:
-            last_text = len(out)
-        out.append(instruction)
-    instructions[:] = out
-    return changed
 
 
 def _split_last_glyph(out: list[Any], position: int, decoder: Any) -> bool:
@@ -408,9 +389,9 @@ def _is_objr(kid: Any) -> bool:
 
 
 def _links(pdf: pikepdf.Pdf, tree: StructTree, pages: list[PageContent],
-           titles: dict[str, str]) -> None:
+           titles: dict[str, str]) -> StructTree:
     """Annotations reachable from the outermost Link only, one per box of the link; /Contents in
-    words."""
+    words. Returns the structure tree as it is now."""
 
     def visit(element: Element, link: Element | None) -> None:
         obj = element.obj
@@ -438,14 +419,17 @@ def _links(pdf: pikepdf.Pdf, tree: StructTree, pages: list[PageContent],
     for index, page in enumerate(pdf.pages):
         for annotation in page.obj.get("/Annots", []):
             annotation_pages[annotation.objgen] = index
-    for element in StructTree(pdf).elements:
+    tree = StructTree(pdf)
+    for element in tree.elements:
         if element.kind != "Link":
             continue
         kept = _dedupe(pdf, element, annotation_pages)
+        element.annotations = kept
         text = _readable(element, pages)
         for annotation in kept:
             words = titles.get(link_target(annotation)) or text or link_target(annotation)
             annotation.Contents = pikepdf.String(words)
+    return tree
 
 
 def _dedupe(pdf: pikepdf.Pdf, link: Element, pages: dict[tuple[int, int], int]) -> list[Any]:
@@ -589,7 +573,8 @@ def _tables(pdf: pikepdf.Pdf, tree: StructTree) -> None:
 
 
 # -- structure: languages and replacement texts -----------------------------------------------
-def _languages(tree: StructTree, pages: list[PageContent], semantics: Semantics) -> list[str]:
+def _languages(tree: StructTree, texts: dict[tuple[int, int], str],
+               semantics: Semantics) -> list[str]:
     problems = []
     parts = list(semantics.language_parts)
     if parts:
@@ -604,20 +589,38 @@ def _languages(tree: StructTree, pages: list[PageContent], semantics: Semantics)
             lang = part_lang(tree.page_of(element))
             if lang is not None and element.kind != "Document":
                 element.obj.Lang = pikepdf.String(lang)
-    texts = _texts(tree, pages)
     for lang, text in semantics.passages:
         matches = _outermost(tree, texts, _key(text)) or _split(tree, texts, _key(text))
         if not matches:
             problems.append(f"a passage in language '{lang}' was not found in the PDF "
                             f"({text.strip()[:60]!r})")
         for element in matches:
-            if element.lang != lang:
-                element.obj.Lang = pikepdf.String(lang)
+            for node in element.walk():  # its parts say so too (a part's /Lang set above)
+                if node is element or "/Lang" in node.obj:
+                    node.obj.Lang = pikepdf.String(lang)
     return problems
 
 
 def _texts(tree: StructTree, pages: list[PageContent]) -> dict[tuple[int, int], str]:
-    return {element.obj.objgen: _key(element_text(element, pages)) for element in tree.elements}
+    """Each element's text (its /ActualText, else its content's), compared as :func:`_key`
+    compares texts; each element's text is made once from its children's."""
+    made: dict[tuple[int, int], str] = {}
+
+    def text(element: Element) -> str:
+        key = element.obj.objgen
+        if key not in made:
+            parts = []
+            for item in element.order:
+                if isinstance(item, Element):
+                    actual = item.obj.get("/ActualText")
+                    parts.append(text_string(actual) if actual is not None else text(item))
+                elif isinstance(item, tuple) and item[0] is not None:
+                    sequence = pages[item[0]].by_mcid.get(item[1])
+                    parts.append(sequence.text if sequence is not None else "")
+            made[key] = "".join(parts)
+        return made[key]
+
+    return {element.obj.objgen: _key(text(element)) for element in tree.elements}
 
 
 def _outermost(tree: StructTree, texts: dict[tuple[int, int], str], key: str) -> list[Element]:
@@ -651,10 +654,10 @@ def _split(tree: StructTree, texts: dict[tuple[int, int], str], key: str) -> lis
     return found
 
 
-def _actual_texts(tree: StructTree, pages: list[PageContent], semantics: Semantics) -> list[str]:
+def _actual_texts(tree: StructTree, texts: dict[tuple[int, int], str],
+                  semantics: Semantics) -> list[str]:
     """Words for symbols (``role="img"`` with ``aria-label``): /ActualText in the element's
     language."""
-    texts = _texts(tree, pages)
     problems = []
     for (lang, text), words in {(lang, _key(text)): words
                                 for lang, text, words in semantics.replacements}.items():
@@ -676,7 +679,8 @@ def _drop_empty(tree: StructTree) -> None:
 
     def has_content(element: Element) -> bool:
         keep = [child for child in element.children if has_content(child)]
-        gone = {child.obj.objgen for child in element.children if child not in keep}
+        kept = {id(child) for child in keep}
+        gone = {child.obj.objgen for child in element.children if id(child) not in kept}
         if gone:
             element.obj.K = pikepdf.Array([
                 kid for kid in _kids(element.obj)

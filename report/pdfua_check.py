@@ -19,8 +19,9 @@ Rules (each a function ``_rule_*`` below; the rule's name is the finding's ``rul
   the anchor id it points to).
 * ``tables``: /Scope on every TH; an /IDTree holding every /ID; every /Headers value in it.
 * ``languages``: a valid language for every element; paragraphs whose words are plainly French
-  or plainly English carry that language (a stop-word test, for fr and en); the page ranges of
-  ``Expectations.languages`` carry theirs on every element.
+  or plainly English carry that language (a stop-word test, for fr and en); in the page ranges of
+  ``Expectations.languages``, every element that does not say its own language inherits the
+  range's (one that says another is a passage in that language).
 * ``page-labels``: /PageLabels from the first page; where a page prints its number (a pagination
   artifact that is a numeral), the viewer's label shows it.
 * ``hyphens``: no marked-content sequence ends with U+2010 (a line-end hyphen that extracts as a
@@ -330,8 +331,8 @@ def _rule_languages(doc: _Document, exp: Expectations, report: Report) -> None:
                 _add(report, "languages", f"{element.kind} has an invalid /Lang {lang!r}",
                      doc.page_of(element))
         page = doc.tree.page_of(element)
-        for first, last, expected in exp.languages:
-            if page is not None and first <= page <= last and \
+        for first, last, expected in exp.languages:  # an element's own other /Lang is a passage
+            if page is not None and first <= page <= last and "/Lang" not in element.obj and \
                     doc.lang_of(element).split("-")[0] != expected:
                 _add(report, "languages", f"{element.kind} is in '{doc.lang_of(element)}' where "
                      f"the language is '{expected}'", page + 1)

@@ -279,23 +279,24 @@ class ThemeColours(Strict):
 
 
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-Ink = Annotated[tuple[Percent, Percent, Percent, Percent],
-                Field(description="four percentages [C, M, Y, K] from 0 to 100")]
+Ink = Annotated[list[Percent], Field(min_length=4, max_length=4)]
+_INK = "four percentages [C, M, Y, K] from 0 to 100, as the brand guide gives them"
 
 
 class ThemeInks(Strict):
     """``[colors_cmyk]``: a brand guide's CMYK for some of the theme's colours, used as given in
     the print edition (report/printing.py)."""
 
-    primary: Ink | None = None
-    accent: Ink | None = None
-    text: Ink | None = None
-    muted: Ink | None = None
-    background: Ink | None = None
-    surface: Ink | None = None
-    rule: Ink | None = None
-    cover_text: Ink | None = None
-    chart: list[Ink] | None = None
+    primary: Ink | None = Field(None, description=_INK)
+    accent: Ink | None = Field(None, description=_INK)
+    text: Ink | None = Field(None, description=_INK)
+    muted: Ink | None = Field(None, description=_INK)
+    background: Ink | None = Field(None, description=_INK)
+    surface: Ink | None = Field(None, description=_INK)
+    rule: Ink | None = Field(None, description=_INK)
+    cover_text: Ink | None = Field(None, description=_INK)
+    chart: list[Ink] | None = Field(None, description="one ink per colour of colors.chart, "
+                                    "each " + _INK)
 
 
 class ThemeFonts(Strict):

@@ -423,7 +423,7 @@ def _check_inks(model: ThemeFile, colors: dict[str, str], source: Source,
     given = model.colors_cmyk
     if given is None:
         return {}
-    pairs: list[tuple[tuple[str | int, ...], str, tuple[float, ...]]] = [
+    pairs: list[tuple[tuple[str | int, ...], str, list[float]]] = [
         (("colors_cmyk", key), colors[key], ink) for key in COLOR_KEYS
         if (ink := getattr(given, key)) is not None]
     if given.chart is not None:

@@ -32,10 +32,12 @@ SMALL = f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Es
 <p class="muted">Une légende grise.</p></div></body></html>"""
 
 
-def _print(html: str = SMALL, **setup) -> bytes:
-    return render_pdf(html, base_url=ROOT, roots=(ROOT,), edition="print", title="print",
-                      epoch=EPOCH, diag=Diagnostics(strict=True),
-                      printing=print_setup(**setup)).data
+def _print(html: str = SMALL, diag: Diagnostics | None = None, **setup) -> bytes:
+    diag = diag if diag is not None else Diagnostics(strict=True)
+    data = render_pdf(html, base_url=ROOT, roots=(ROOT,), edition="print", title="print",
+                      epoch=EPOCH, diag=diag, printing=print_setup(**setup)).data
+    diag.raise_if_errors()
+    return data
 
 
 def _content(data: bytes) -> bytes:
@@ -164,8 +166,8 @@ def test_a_theme_gives_its_inks(tmp_path):
 
 
 @pytest.mark.parametrize(("table", "message"), [
-    ("[colors_cmyk]\nprimary = [100, 30, 0]\n", "four percentages"),
-    ("[colors_cmyk]\nprimary = [100, 30, 0, 140]\n", "four percentages"),
+    ("[colors_cmyk]\nprimary = [100, 30, 0]\n", "too few items.*four percentages"),
+    ("[colors_cmyk]\nprimary = [100, 30, 0, 140]\n", "at most 100.*four percentages"),
     ("[colors_cmyk]\nprimray = [100, 30, 0, 40]\n", "unknown key"),
     ("[colors_cmyk]\nchart = [[100, 30, 0, 40]]\n", "one CMYK value per chart colour"),
     ("[colors_cmyk]\nprimary = [100, 30, 0, 40]\nchart = [[0, 30, 0, 40], [0, 50, 90, 10], "
