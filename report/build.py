@@ -56,6 +56,7 @@ class BuildOptions:
     theme: str = "default"
     cache_dir: Path | None = None  # None: no cache
     workers: int = 2
+    personal: Any = None  # report.personal.PersonalOptions, for the personal edition
 
 
 @dataclass
@@ -413,8 +414,14 @@ def build(options: BuildOptions, diag: Diagnostics | None = None,
 
     Every problem goes to ``diag`` (a new one by default); the build raises them all, as one
     :class:`~report.errors.ErrorGroup`, before it writes anything. Under ``diag.check_only`` it
-    stops after checking (:func:`report.check.check_all`)."""
+    stops after checking (:func:`report.check.check_all`). The personal edition (one report per
+    respondent) is a pipeline of its own (:mod:`report.personal`)."""
     diag = diag if diag is not None else Diagnostics()
+    if "personal" in options.editions:
+        from .personal import build_personal, check_personal
+
+        return check_personal(options, diag, progress) if diag.check_only else \
+            build_personal(options, diag, progress)
     result = BuildResult()
     started = time.perf_counter()
     cache = cachelib.Cache(options.cache_dir)

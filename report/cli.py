@@ -39,11 +39,21 @@ def parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 success, 1 build error (the message names the file and line), "
         "2 usage error.",
     )
-    p.add_argument("--lang", choices=[*LANGUAGES, "all"], default="all",
-                   help="language to build (default: all)")
-    p.add_argument("--edition", choices=["screen", "print", "bilingual", "all"], default="screen",
+    p.add_argument("--lang", choices=[*LANGUAGES, "all"], default=None,
+                   help="language to build (default: all; personal reports: each enterprise's "
+                   "own, French when the survey does not say)")
+    p.add_argument("--edition", choices=["screen", "print", "bilingual", "all", "personal"],
+                   default="screen",
                    help="screen (tagged PDF/UA), print (PDF/X-4 with bleed and crop marks), "
-                   "bilingual (one screen PDF, French then English) or all (default: screen)")
+                   "bilingual (one screen PDF, French then English), all of these, or personal "
+                   "(one benchmark report per respondent, in personal/) (default: screen)")
+    p.add_argument("--respondents", metavar="ID,ID", default=None,
+                   help="personal edition: only these respondents")
+    p.add_argument("--limit", type=int, metavar="N", default=None,
+                   help="personal edition: only the first N respondents")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="personal edition: render on this Dask cluster (e.g. "
+                   "tcp://127.0.0.1:8786) instead of local processes")
     p.add_argument("--theme", default="default", metavar="NAME",
                    help="theme folder under themes/ (default: the house style)")
     p.add_argument("--new-theme", metavar="NAME",
@@ -75,14 +85,22 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> BuildOptions:
-    languages = LANGUAGES if args.lang == "all" else (args.lang,)
+    languages = LANGUAGES if args.lang in (None, "all") else (args.lang,)
     editions = ("screen", "print", "bilingual") if args.edition == "all" else (args.edition,)
+    personal = None
+    if args.edition == "personal":
+        from .personal import PersonalOptions
+
+        personal = PersonalOptions(
+            lang=args.lang if args.lang in LANGUAGES else None, limit=args.limit,
+            respondents=tuple(i.strip() for i in (args.respondents or "").split(",") if i.strip()),
+            scheduler=args.scheduler)
     root = args.root.resolve()
     out = args.out if args.out is not None else root / "dist"
     return BuildOptions(root=root, out_dir=out.resolve(),
                         languages=languages, editions=editions, theme=args.theme,
                         cache_dir=None if args.no_cache else default_cache_dir(root),
-                        workers=max(1, args.workers))
+                        workers=max(1, args.workers), personal=personal)
 
 
 def _diagnostics(args: argparse.Namespace) -> Diagnostics:
@@ -104,7 +122,11 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     """Run the command line; ``root`` is the project folder unless ``--root`` says otherwise."""
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.edition != "personal" and (args.respondents or args.limit is not None
+                                       or args.scheduler):
+        p.error("--respondents, --limit and --scheduler go with --edition personal")
     if argv is None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)  # the real command line, not a test calling main
         exit_without_collecting()
@@ -166,7 +188,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
         log.info("up to date (%.2f s)", time.perf_counter() - started)
         return 0
     if result.reused:
-        log.info("reused from the cache: %s", ", ".join(result.reused))
+        log.info("reused from the cache: %s", ", ".join(result.reused) if len(result.reused) <= 8
+                 else f"{len(result.reused)} outputs")
     for line in _summary(result, started):
         log.info("%s", line)
     return 0

@@ -193,6 +193,26 @@ def _previous_entries(manifest_path: Path) -> list[dict[str, object]]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
+def update_manifest(entries: list[dict[str, object]], out_dir: Path) -> Path:
+    """Write ``manifest.json`` atomically: these entries, and those already listed for other files
+    that are still there (for outputs written one by one, such as the personal reports)."""
+    manifest_path = out_dir / MANIFEST
+    fresh = {e.get("path") for e in entries}
+    kept = [e for e in _previous_entries(manifest_path) if e.get("path") not in fresh
+            and (out_dir / str(e.get("path"))).is_file()]
+    merged = sorted(kept + list(entries), key=lambda e: (
+        str(e.get("theme")), str(e.get("edition")), str(e.get("lang")), str(e.get("path"))))
+    text = json.dumps({"outputs": merged}, indent=2, ensure_ascii=False) + "\n"
+    try:
+        atomic_write(manifest_path, text.encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"cannot write the manifest: {exc.strerror or exc}",
+                          file=exc.filename or manifest_path,
+                          hint="check that the folder can be written and the disk is not full"
+                          ) from None
+    return manifest_path
+
+
 def write_outputs(outputs: list[Output], out_dir: Path) -> Path:
     """Write every output and the manifest, all or nothing; return the manifest's path.
 

@@ -296,7 +296,7 @@ def _reuse_subset_fonts(cache: Cache) -> Any:
 def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: str,
                title: str, epoch: int, diag: Diagnostics | None = None,
                page_size: str = "letter", cache: Cache | None = None,
-               printing: PrintSetup | None = None) -> RenderedPDF:
+               font_config: Any = None, printing: PrintSetup | None = None) -> RenderedPDF:
     """Lay out and write one edition; the screen edition's structure is then completed by
     :mod:`report.pdfua`, the print edition's colours separated by :mod:`report.printing` (with
     ``printing``: the printing condition and the theme's inks; FOGRA39 and none by default).
@@ -305,7 +305,9 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
     warning each; an engine error as an error; under ``--strict`` every warning is an error),
     named by ``title``; they are also returned in :attr:`RenderedPDF.warnings`, for the cache.
     ``cache``: where font subsets are reused from and kept (:func:`_reuse_subset_fonts`); without
-    it, every font is subset anew, as WeasyPrint alone would.
+    it, every font is subset anew, as WeasyPrint alone would. ``font_config``: a WeasyPrint
+    ``FontConfiguration`` kept by a process that renders many documents with the same fonts
+    (the personal reports), so that the fonts are read and registered once (same bytes).
     """
     diag = diag if diag is not None else Diagnostics()
     fetcher = ProjectFetcher(roots)
@@ -328,7 +330,7 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
             document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
                                        url_fetcher=fetcher).render(
                 stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles,
-                **options)
+                font_config=font_config, **options)
             laid_out = time.perf_counter()
             semantics = pdfua.read_semantics(html, [page.anchors for page in document.pages]) \
                 if edition == "screen" else None

@@ -273,20 +273,14 @@ def _shown(instruction: Any) -> bytes:
         return bytes(operands[-1])
     # One call to write the array out, rather than one Python object per glyph and kerning
     syntax = operands[0].unparse()
-    return b"".join(bytes.fromhex(hexa.decode("ascii")) if literal is None and hexa is not None
-                    else _literal(literal) for hexa, literal in _pairs(syntax))
-
-
-def _pairs(syntax: bytes) -> list[tuple[bytes | None, bytes | None]]:
-    found: list[tuple[bytes | None, bytes | None]] = []
+    shown = []
     for match in _STRING.finditer(syntax):
-        hexa, literal = match[1], match[2]
-        if hexa is not None:
-            digits = re.sub(rb"\s", b"", hexa)
-            found.append((digits + b"0" * (len(digits) % 2), None))
+        if match[1] is not None:
+            digits = re.sub(rb"\s", b"", match[1])
+            shown.append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii")))
         else:
-            found.append((None, literal))
-    return found
+            shown.append(_literal(match[2]))
+    return b"".join(shown)
 
 
 def read_page(pdf: pikepdf.Pdf, page: pikepdf.Page, reader: ContentReader | None = None,

@@ -19,6 +19,7 @@ Schemas:
 * :class:`ThemeFile`: ``themes/<name>/theme.toml``
 * :class:`CodebookFile`, :class:`MarginsFile`: ``data/survey/codebook.yaml``, ``margins.yaml``
 * :class:`ExhibitFile`: one figure of ``data/figures.yaml`` or table of ``data/tables.yaml``
+* :class:`PersonalFile`: ``data/personal.yaml`` (the personal benchmark reports)
 * :class:`PageMeta`, :class:`CaseMeta`: the front matter of a content file and of a case study
 """
 
@@ -430,6 +431,60 @@ class ExhibitFile(Strict):
         if not self.variables and not self.variable:
             raise ValueError("names no variable: add variable: or variables:")
         return self
+
+
+# -- data/personal.yaml ---------------------------------------------------------------------------
+
+class PersonalItem(Strict):
+    """An item of the maturity score whose levels give points (a yes/no item is just its name)."""
+
+    variable: Identifier
+    points: dict[Code, Annotated[Finite, Field(ge=0, le=1)]] = Field(
+        min_length=1, description="every level's points, from 0 to 1")
+
+
+class PersonalTable(Strict):
+    id: Identifier
+    variables: list[Identifier] = Field(min_length=1)
+
+
+def _name_or_item(value: Any) -> str:
+    return "item" if isinstance(value, dict) else "name"
+
+
+class PersonalDimension(Strict):
+    id: Identifier
+    items: list[Annotated[Union[  # noqa: UP007 (a tagged union)
+        Annotated[Identifier, Tag("name")], Annotated[PersonalItem, Tag("item")]],
+        Discriminator(_name_or_item)]] = Field(min_length=1)
+
+
+class PersonalMaturity(Strict):
+    dimensions: list[PersonalDimension] = Field(min_length=1)
+
+
+class PersonalPractice(Strict):
+    section: Identifier
+    part: int = Field(ge=1, description="its «##» heading, counted from 1")
+
+
+class PersonalGap(Strict):
+    variable: Identifier
+    level: Code
+    practices: list[Identifier] = Field(min_length=1)
+
+
+class PersonalFile(Strict):
+    """``data/personal.yaml``: what each enterprise's benchmark report compares and suggests."""
+
+    profile: list[Identifier] = Field(min_length=1)
+    peers: list[Identifier] = Field(min_length=1)
+    benchmarks: list[PersonalTable] = Field(min_length=1)
+    maturity: PersonalMaturity
+    practices: dict[Identifier, PersonalPractice] = Field(min_length=1)
+    gaps: list[PersonalGap] = Field(default_factory=list)
+    fallback: list[Identifier] = Field(min_length=3, description="at least 3 practices, so that "
+                                       "every report shows three")
 
 
 # -- front matter -------------------------------------------------------------------------------

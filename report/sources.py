@@ -278,14 +278,21 @@ def _walk(root: yaml.Node, start: Path_, positions: dict[Path_, Position],
     visit(root, start)
 
 
-def load_yaml(path: Path, error: type[ReportError], *, root: Path | None,
-              missing: str = "file not found", missing_hint: str | None = None,
-              empty_hint: str | None = None) -> Source:
-    """Read and parse a YAML input file (see :func:`read_text` and :func:`parse_yaml`)."""
+def _nonempty(path: Path, error: type[ReportError], root: Path | None, missing: str,
+              missing_hint: str | None, empty_hint: str | None) -> tuple[str, str]:
+    """The file's name as shown, and its text, which must not be blank."""
     file = shown(path, root)
     text = read_text(path, error, root=root, missing=missing, missing_hint=missing_hint)
     if not text.strip():
         raise error("file is empty", file=file, hint=empty_hint)
+    return file, text
+
+
+def load_yaml(path: Path, error: type[ReportError], *, root: Path | None,
+              missing: str = "file not found", missing_hint: str | None = None,
+              empty_hint: str | None = None) -> Source:
+    """Read and parse a YAML input file (see :func:`read_text` and :func:`parse_yaml`)."""
+    file, text = _nonempty(path, error, root, missing, missing_hint, empty_hint)
     source = parse_yaml(text, error, file=file, path=path)
     if source.data is None:
         raise error("file is empty", file=file, hint=empty_hint)
@@ -358,8 +365,5 @@ def load_toml(path: Path, error: type[ReportError], *, root: Path | None,
               missing: str = "file not found", missing_hint: str | None = None,
               empty_hint: str | None = None) -> Source:
     """Read and parse a TOML input file (see :func:`read_text` and :func:`parse_toml`)."""
-    file = shown(path, root)
-    text = read_text(path, error, root=root, missing=missing, missing_hint=missing_hint)
-    if not text.strip():
-        raise error("file is empty", file=file, hint=empty_hint)
+    file, text = _nonempty(path, error, root, missing, missing_hint, empty_hint)
     return parse_toml(text, error, file=file, path=path)

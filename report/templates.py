@@ -70,9 +70,29 @@ class _StringsView:
         return self._strings[key]
 
 
+class _ProjectLoader(jinja2.BaseLoader):
+    """Templates read through :mod:`report.sources`, like every other input: UTF-8, bounded,
+    and a template that is a link out of the templates folder is refused, not followed."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str, Any]:
+        from .sources import read_text
+
+        path = self.folder.joinpath(*template.split("/"))
+        if not path.exists() and not path.is_symlink():
+            raise jinja2.TemplateNotFound(template)
+        text = read_text(path, RenderError, root=self.folder,
+                         name=f"templates/{template}")
+        mtime = path.stat().st_mtime_ns
+        return text, str(path), lambda: path.stat().st_mtime_ns == mtime
+
+
 def make_environment(templates: Path) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=_ProjectLoader(templates),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         trim_blocks=True,

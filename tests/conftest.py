@@ -104,6 +104,65 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+# personal workstream (issue 21) ------------------------------------------------------------------
+@dataclass
+class PersonalBuilt:
+    out: Path
+    cache: Path
+    manifest: dict
+    options: object  # the French build's BuildOptions
+    french: tuple[str, ...]
+    english: tuple[str, ...]
+    workers: dict  # process id → (process id, times warmed)
+    by_worker: dict  # process id → respondents it rendered
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return self.french + self.english
+
+    @property
+    def langs(self) -> dict[str, str]:
+        return {**{i: "fr" for i in self.french}, **{i: "en" for i in self.english}}
+
+
+@pytest.fixture(scope="session")
+def personal_built(tmp_path_factory: pytest.TempPathFactory) -> PersonalBuilt:
+    """A few personal reports on the local pool (two workers): four in French (one of them
+    R026 alone on a worker's queue at the end), then one in English (R002, of the Ouest region,
+    whose base is under 30) into the same folder."""
+    import dataclasses
+
+    from report import bulk
+    from report.build import BuildOptions, build
+    from report.diagnostics import Diagnostics
+    from report.personal import PersonalOptions
+
+    out = tmp_path_factory.mktemp("personal")
+    cache = tmp_path_factory.mktemp("personal-cache")
+    french, english = ("R001", "R026", "R150", "R300"), ("R002",)
+    seen: list = []
+    original = bulk.run_local
+
+    def watching(blob, tasks, on_result, workers=2):  # notes which worker rendered what
+        original(blob, tasks, lambda r: (seen.append(r), on_result(r)), workers)
+
+    bulk.run_local = watching
+    try:
+        options = BuildOptions(root=ROOT, out_dir=out, editions=("personal",),
+                               cache_dir=cache, workers=2,
+                               personal=PersonalOptions(respondents=french))
+        build(options, Diagnostics(strict=True))
+        build(dataclasses.replace(options, personal=PersonalOptions(respondents=english,
+                                                                    lang="en")),
+              Diagnostics(strict=True))
+    finally:
+        bulk.run_local = original
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    workers = {r.worker[0]: r.worker for r in seen}
+    by_worker: dict = {}
+    for r in seen:
+        by_worker.setdefault(r.worker[0], []).append(r.respondent)
+    return PersonalBuilt(out, cache, manifest, options, french, english, workers, by_worker)
 
 # -- pdfua workstream: the extra editions the structure checker reads ---------------------------
 def _build_one(out: Path, cache: Path, **options) -> Path:

@@ -235,3 +235,19 @@ def test_an_unusable_survey_still_checks_every_name_the_content_uses(project):
     assert "responses.csv: missing file" in text
     assert "unknown variable 'social_network'" in text and "did you mean 'social_networks'" in text
     assert "unknown level of 'investment'" in text
+
+
+def test_a_template_linked_out_of_the_project_is_refused(project, tmp_path_factory):
+    from report.errors import RenderError
+    from report.templates import make_environment
+
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "cover.html"
+    elsewhere.write_text("<p>{{ open('/etc/passwd') }}</p>", encoding="utf-8")
+    (project / "templates" / "cover.html").unlink()
+    (project / "templates" / "cover.html").symlink_to(elsewhere)
+    env = make_environment(project / "templates")
+    with pytest.raises(RenderError) as caught:
+        env.get_template("cover.html")
+    assert caught.value.file == "templates/cover.html"
+    assert "outside the project" in caught.value.message
+    assert env.get_template("toc.html") is not None  # the others are read as usual

@@ -7,6 +7,12 @@ weighted estimate, computed by report.statistics) on standard output.
 Run it by hand: ``python data/survey/generate.py``. The build never runs it; its outputs are
 committed. Everything is drawn from ``numpy.random.default_rng(SEED)``: a run reproduces the files.
 
+A larger simulated population (for the personal reports' throughput plan, docs/personal-reports.md):
+``python data/survey/generate.py --respondents 10000 --out DIR`` writes a whole survey folder to DIR
+(responses.csv, schema.json, codebook.yaml, margins.yaml) with the same models: the sample's
+composition scaled to the new size, and the population margins scaled by the same factor (so the
+sampling fraction stays the survey's, 400 of 7,000). The committed 400-row files are untouched.
+
 How the file is built:
 
 1. Profiles (legal form, employees → size, region, sector, age, revenue), deliberately unbalanced
@@ -135,9 +141,19 @@ def weighted_cuts(score: np.ndarray, w: np.ndarray, shares: list[float]) -> np.n
     return levels
 
 
-def profiles(rng: np.random.Generator, codebook: Codebook) -> pd.DataFrame:
-    n = N_SAMPLE
-    form = rng.permutation(np.repeat(list(LEGAL_FORM_COUNTS), list(LEGAL_FORM_COUNTS.values())))
+def scaled(counts: dict[str, int], n: int) -> dict[str, int]:
+    """Counts in the same proportions summing to ``n`` (largest remainders; unchanged at 400)."""
+    total = sum(counts.values())
+    exact = {k: v * n / total for k, v in counts.items()}
+    out = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: out[k] - exact[k])[: n - sum(out.values())]:
+        out[k] += 1
+    return out
+
+
+def profiles(rng: np.random.Generator, codebook: Codebook, n: int = N_SAMPLE) -> pd.DataFrame:
+    forms = scaled(LEGAL_FORM_COUNTS, n)
+    form = rng.permutation(np.repeat(list(forms), list(forms.values())))
     sizes = codebook.levels("size")
     size = np.array([rng.choice(sizes, p=SIZE_PROBS[f]) for f in form])
     employees = np.empty(n, dtype=int)
@@ -150,7 +166,8 @@ def profiles(rng: np.random.Generator, codebook: Codebook) -> pd.DataFrame:
             employees[i] = rng.integers(20, 50)
         else:
             employees[i] = min(2500, 50 + int(rng.lognormal(3.6, 1.0)))
-    region = rng.permutation(np.repeat(list(REGION_COUNTS), list(REGION_COUNTS.values())))
+    regions = scaled(REGION_COUNTS, n)
+    region = rng.permutation(np.repeat(list(regions), list(regions.values())))
     sector = np.array([rng.choice(list(SECTOR_PROBS[f]), p=list(SECTOR_PROBS[f].values()))
                        for f in form])
     score = np.array([SIZE_SCORE[s] for s in size])
@@ -243,21 +260,55 @@ def answers(rng: np.random.Generator, frame: pd.DataFrame, w: np.ndarray,
     return result[codebook.all_columns]
 
 
-def main() -> None:
+def scaled_margins(text: str, factor: float) -> str:
+    """margins.yaml with the population total and every target multiplied by ``factor``."""
+    m = yaml.safe_load(text)
+    m["population"]["total"] = round(m["population"]["total"] * factor)
+    for spec in m["margins"].values():
+        spec["targets"] = {str(code): round(value * factor)
+                           for code, value in spec["targets"].items()}
+    header = ("# Scaled by data/survey/generate.py for a simulated population of "
+              f"{m['population']['total']} enterprises (× {factor:g}); see the survey's own file.\n")
+    return header + yaml.safe_dump(m, allow_unicode=True, sort_keys=False, width=100)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--respondents", type=int, default=N_SAMPLE, metavar="N",
+                        help=f"how many respondents to simulate (default: {N_SAMPLE}, the survey)")
+    parser.add_argument("--out", type=Path, default=HERE, metavar="DIR",
+                        help="the survey folder to write (default: this folder)")
+    args = parser.parse_args(argv)
+    out = args.out.resolve()
+    if args.respondents < 20:
+        parser.error("--respondents must be at least 20 (every margin group needs respondents)")
+    if args.respondents != N_SAMPLE and out == HERE:
+        parser.error("write a population of another size elsewhere (--out DIR): the committed "
+                     "files hold the survey's 400 respondents")
+    out.mkdir(parents=True, exist_ok=True)
     raw = yaml.safe_load((HERE / "codebook.yaml").read_text(encoding="utf-8"))
     codebook = Codebook(raw, HERE / "codebook.yaml")
-    m = yaml.safe_load((HERE / "margins.yaml").read_text(encoding="utf-8"))
+    margins_text = (HERE / "margins.yaml").read_text(encoding="utf-8")
+    if out != HERE:
+        (out / "codebook.yaml").write_text((HERE / "codebook.yaml").read_text(encoding="utf-8"),
+                                           encoding="utf-8")
+        margins_text = scaled_margins(margins_text, args.respondents / N_SAMPLE) \
+            if args.respondents != N_SAMPLE else margins_text
+        (out / "margins.yaml").write_text(margins_text, encoding="utf-8")
+    m = yaml.safe_load(margins_text)
     margins = Margins(total=float(m["population"]["total"]),
                       targets={k: {str(c): float(v) for c, v in s["targets"].items()}
                                for k, s in m["margins"].items()})
     rng = np.random.default_rng(SEED)
-    frame = profiles(rng, codebook)
+    frame = profiles(rng, codebook, args.respondents)
     w = rake_weights(frame, margins)
     result = answers(rng, frame, w, codebook)
-    result.to_csv(HERE / "responses.csv", index=False, lineterminator="\n")
+    result.to_csv(out / "responses.csv", index=False, lineterminator="\n")
 
     diag = Diagnostics()
-    survey = load_survey(HERE, diag)
+    survey = load_survey(out, diag)
     diag.raise_if_errors()
     stats = compute_statistics(survey)
     d = stats.design
