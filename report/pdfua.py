@@ -386,8 +386,6 @@ def _is_objr(kid: Any) -> bool:
     return isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
 
 
-
-
 def _links(pdf: pikepdf.Pdf, tree: StructTree, pages: list[PageContent],
            titles: dict[str, str]) -> StructTree:
     """Annotations reachable from the outermost Link only, one per box of the link; /Contents in

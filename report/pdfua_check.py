@@ -20,8 +20,9 @@ Rules (each a function ``_rule_*`` below; the rule's name is the finding's ``rul
 * ``tables``: /Scope on every TH; an /IDTree holding every /ID; every /Headers value in it.
 * ``languages``: a valid language for every element; paragraphs whose words are plainly French
   or plainly English carry that language (a stop-word test, for fr and en); in the page ranges of
-  ``Expectations.languages``, every element that does not say its own language inherits the
-  range's (one that says another is a passage in that language).
+  ``Expectations.languages``, no element is left in the document's language when the range is
+  in another (an element that says a language, or lies in one that does, is taken at its word:
+  a passage; the stop-word test still reads it).
 * ``page-labels``: /PageLabels from the first page; where a page prints its number (a pagination
   artifact that is a numeral), the viewer's label shows it.
 * ``hyphens``: no marked-content sequence ends with U+2010 (a line-end hyphen that extracts as a
@@ -331,11 +332,13 @@ def _rule_languages(doc: _Document, exp: Expectations, report: Report) -> None:
                 _add(report, "languages", f"{element.kind} has an invalid /Lang {lang!r}",
                      doc.page_of(element))
         page = doc.tree.page_of(element)
-        for first, last, expected in exp.languages:  # an element's own other /Lang is a passage
-            if page is not None and first <= page <= last and "/Lang" not in element.obj and \
-                    doc.lang_of(element).split("-")[0] != expected:
-                _add(report, "languages", f"{element.kind} is in '{doc.lang_of(element)}' where "
-                     f"the language is '{expected}'", page + 1)
+        for first, last, expected in exp.languages:
+            # an element (or an ancestor) that says another language is a passage in it
+            said = element.lang is not None
+            if page is not None and first <= page <= last and not said and \
+                    doc.lang.split("-")[0] != expected:
+                _add(report, "languages", f"{element.kind} is in '{doc.lang_of(element)}' (the "
+                     f"document's) where the language is '{expected}'", page + 1)
         if exp.detect_languages and element.kind in _BLOCKS:
             report.counts["paragraphs"] += 1
             text = texts.setdefault(element.obj.objgen, _own_text(element, doc))
