@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .errors import RenderError
 from .i18n import LANGUAGES, Formatter, typography
 from .templates import make_environment, relative_urls, render_fragment
 
@@ -55,4 +56,9 @@ def render_bilingual_html(config: Any, documents: dict[str, Any], theme: Any,
         stylesheets=stylesheets,
         parts=parts,
     )
+    for part in parts:  # each language's whole body, laid out as it was checked
+        if str(part["body"]) not in html:
+            raise RenderError(f"the template leaves out the {part['label']} ({part['lang']})",
+                              file=config.paths.templates / "bilingual.html",
+                              hint="render each part's body: {{ part.body }}")
     return relative_urls(html, config.paths.root)

@@ -21,18 +21,19 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import gc
-import multiprocessing
+import hashlib
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import LANGUAGES
 from . import cache as cachelib
+from .characters import scan_files
 from .diagnostics import Diagnostics
-from .output import Output, write_outputs
+from .output import Output, hold_folder, write_outputs
+from .processes import WorkerPool
 
 if TYPE_CHECKING:
     from .charts import Chart
@@ -158,6 +159,8 @@ def validate_inputs(options: BuildOptions, diag: Diagnostics,
     structure = config.structure if config is not None else \
         load_structure(paths.structure, Diagnostics(), root=paths.root)  # reported once
     content = load_content(paths, structure, languages, diag) if structure is not None else None
+    if content is not None:
+        scan_files(content.files, diag, root=paths.root)  # invisible characters: warnings
     exhibits = None
     if definitions is not None and stats is not None and config is not None:
         with diag.collecting():
@@ -192,7 +195,7 @@ def render_charts(inputs: Inputs, lang: str, cache: cachelib.Cache) -> dict[str,
         if data.family != "figure":
             continue
         name = cachelib.key("chart", chart_key(data, style, lang), fonts)
-        cached = cache.get_json("charts", name)
+        cached = cache.get_json("charts", name, cachelib.shape_of(Chart))
         if cached is not None:
             charts[key] = Chart(**cached)
             continue
@@ -223,9 +226,10 @@ def lay_out(inputs: Inputs, options: BuildOptions, lang: str, edition: str, html
     folders = {config.paths.styles, theme.folder, *theme.font_dirs}
     assets = cachelib.hash_files(
         {p for folder in folders for p in folder.rglob("*") if p.is_file()}, config.paths.root)
-    name = cachelib.key("pdf", edition, config.page_size, config.print_condition, html, assets)
-    meta = cache.get_json("pdf-meta", name)
-    data = cache.get("pdf", name) if meta is not None else None
+    name = cachelib.key("pdf", edition, config.page_size, config.print_condition, html,
+                        assets)
+    meta = cache.get_json("pdf-meta", name, cachelib.PDF_META)
+    data = cache.get("pdf", name, lambda pdf: _pdf_problem(pdf, meta)) if meta else None
     if meta is not None and data is not None:
         for warning in meta["warnings"]:
             diag.warn(ReportWarning(warning))
@@ -244,10 +248,20 @@ def lay_out(inputs: Inputs, options: BuildOptions, lang: str, edition: str, html
         return None  # an engine error: nothing to keep
     if len(diag.errors) == found:
         cache.put("pdf", name, rendered.data)
-        cache.put_json("pdf-meta", name, {"pages": rendered.pages,
-                                          "warnings": list(rendered.warnings)})
+        cache.put_json("pdf-meta", name, {
+            "pages": rendered.pages, "warnings": list(rendered.warnings),
+            "sha256": hashlib.sha256(rendered.data).hexdigest(), "bytes": len(rendered.data)})
     return _Edition(lang, edition, rendered.data, rendered.pages, rendered.warnings, True,
                     rendered.seconds)
+
+
+def _pdf_problem(pdf: bytes, meta: dict[str, Any]) -> str | None:
+    """What is wrong with a cached PDF, given the record stored beside it (None: nothing)."""
+    if len(pdf) != meta["bytes"] or hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
+        return "the PDF is not the one its record describes"
+    if not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-1024:]:
+        return "the PDF is incomplete"
+    return None
 
 
 def build_language(inputs: Inputs, options: BuildOptions, lang: str, editions: tuple[str, ...],
@@ -267,7 +281,8 @@ def build_language(inputs: Inputs, options: BuildOptions, lang: str, editions: t
         timings[f"{lang} {step}"] = time.perf_counter() - clock
         clock = time.perf_counter()
 
-    cache = cachelib.Cache(options.cache_dir)
+    # A damaged cache entry is made again: a warning even under --strict (the output is right).
+    cache = cachelib.Cache(options.cache_dir, Diagnostics())
     with few_collections():
         charts = render_charts(inputs, lang, cache)
         lap("charts")
@@ -285,6 +300,7 @@ def build_language(inputs: Inputs, options: BuildOptions, lang: str, editions: t
             results.append(done)
             timings[f"{lang} {edition} pdf: layout"], timings[f"{lang} {edition} pdf: write"] = \
                 done.seconds
+    diag.merge(cache.diag)
     return document, results, timings, diag
 
 
@@ -351,28 +367,27 @@ def exit_without_collecting() -> None:
     atexit.register(gc.freeze)
 
 
-def start_workers(options: BuildOptions) -> ProcessPoolExecutor | None:
+def start_workers(options: BuildOptions) -> WorkerPool | None:
     """Start the language workers early, or None to render in this process.
 
     Workers are spawned, not forked: a fork of a process in which the chart engine (vl-convert)
     or the statistics libraries have started threads can hang. Their start-up (imports, chart
-    engine) overlaps with the parent's validation, so spawning costs no wall time.
+    engine) overlaps with the parent's validation, so spawning costs no wall time. They die with
+    this process, leave Ctrl-C to it, and a worker's death is an error saying how it ended
+    (:mod:`report.processes`).
     """
     languages = LANGUAGES if "bilingual" in options.editions else options.languages
     if options.workers < 2 or len(languages) < 2:
         return None
     # This process renders one language itself: the pool holds the others' workers.
     workers = min(options.workers, len(languages)) - 1
-    pool = ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_warm_worker)
-    for _ in range(workers):
-        pool.submit(int)  # make the pool start every worker now
-    return pool
+    return WorkerPool(workers, initializer=_warm_worker,
+                      hint="build again; with --workers 1 the languages are rendered one after "
+                      "the other in this process, with less memory")
 
 
 def _run_languages(inputs: Inputs, options: BuildOptions, languages: tuple[str, ...],
-                   editions: tuple[str, ...], pool: ProcessPoolExecutor | None,
+                   editions: tuple[str, ...], pool: WorkerPool | None,
                    diag: Diagnostics, progress: Progress) -> dict[str, Any]:
     """The languages in parallel: the lightest in this process, the others in the pool's workers
     (or all in this process, one after the other, without a pool).
@@ -391,12 +406,12 @@ def _run_languages(inputs: Inputs, options: BuildOptions, languages: tuple[str, 
             progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'} "
                      "(worker)")
             futures[lang] = pool.submit(build_language, inputs, options, lang, editions,
-                                        diag.child())
+                                        diag.child(), what=f"the {lang} editions")
     for lang in here:
         progress("render", f"{lang}: charts, document, {', '.join(editions) or 'no PDF'}")
         results[lang] = build_language(inputs, options, lang, editions, diag.child())
     for lang, future in futures.items():
-        results[lang] = future.result()
+        results[lang] = pool.result(future, f"the {lang} editions")  # type: ignore[union-attr]
     return results
 
 
@@ -415,8 +430,17 @@ def build(options: BuildOptions, diag: Diagnostics | None = None,
     Every problem goes to ``diag`` (a new one by default); the build raises them all, as one
     :class:`~report.errors.ErrorGroup`, before it writes anything. Under ``diag.check_only`` it
     stops after checking (:func:`report.check.check_all`). The personal edition (one report per
-    respondent) is a pipeline of its own (:mod:`report.personal`)."""
+    respondent) is a pipeline of its own (:mod:`report.personal`). A build holds its output folder
+    from start to end, so that no other build writes there at the same time
+    (:func:`report.output.hold_folder`; a check writes nothing and holds nothing)."""
     diag = diag if diag is not None else Diagnostics()
+    if diag.check_only:
+        return _build(options, diag, progress)
+    with hold_folder(options.out_dir, waiting=lambda message: progress("waiting", message)):
+        return _build(options, diag, progress)
+
+
+def _build(options: BuildOptions, diag: Diagnostics, progress: Progress) -> BuildResult:
     if "personal" in options.editions:
         from .personal import build_personal, check_personal
 
@@ -424,11 +448,12 @@ def build(options: BuildOptions, diag: Diagnostics | None = None,
             build_personal(options, diag, progress)
     result = BuildResult()
     started = time.perf_counter()
-    cache = cachelib.Cache(options.cache_dir)
+    # A damaged cache entry is made again: a warning even under --strict (the output is right).
+    cache = cachelib.Cache(options.cache_dir, Diagnostics())
     fingerprint = cachelib.input_fingerprint(options.root, options.theme, {
         "languages": options.languages, "editions": options.editions, "theme": options.theme,
         "strict": diag.strict, "release": diag.release, "out": str(options.out_dir)})
-    record = cache.get_json("builds", fingerprint)
+    record = cache.get_json("builds", fingerprint, cachelib.BUILD_RECORD)
     if not diag.check_only and record and cachelib.outputs_intact(record, options.out_dir):
         progress("up to date", "no input changed since the last build; nothing to do")
         for warning in record.get("warnings", []):
@@ -453,9 +478,12 @@ def build(options: BuildOptions, diag: Diagnostics | None = None,
         lang_editions = tuple(e for e in LANG_EDITIONS if e in options.editions)
         per_language = _run_languages(inputs, options, inputs.config.languages, lang_editions,
                                       pool, diag, progress)
-    finally:
+    except BaseException:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.close(abort=True)  # an error or Ctrl-C: the workers' work is of no use
+        raise
+    if pool is not None:
+        pool.close()
     for lang in inputs.config.languages:  # what each language found, in the languages' order
         diag.merge(per_language[lang][3])
     diag.raise_if_errors("the report could not be rendered")
@@ -477,6 +505,7 @@ def build(options: BuildOptions, diag: Diagnostics | None = None,
         if bilingual is not None:
             editions.append(bilingual)
         result.timings["bilingual"] = time.perf_counter() - rendered
+    diag.merge(cache.diag)
     diag.raise_if_errors("the report could not be rendered")
 
     for edition in editions:

@@ -10,9 +10,9 @@ never raises: the task function returns its failure as a value (see
 Two runners with one behaviour:
 
 * :func:`run_local` (the default): a pool of spawned processes, each warmed once by
-  :func:`report.personal_render.install` in its initializer. A worker ends with its parent: a
-  watchdog thread exits the worker as soon as its parent process is gone (killed outright,
-  SIGKILL included), so no orphan keeps rendering.
+  :func:`report.personal_render.install` in its initializer. A worker ends with its parent
+  (:func:`report.processes.die_with_parent`: the kernel's parent-death signal on Linux, and a
+  watchdog thread everywhere), killed outright or not, so no orphan keeps rendering.
 * :func:`run_dask` (``--scheduler ADDRESS``): the same tasks on an existing Dask distributed
   cluster. A :class:`PersonalPlugin` (a ``distributed`` WorkerPlugin) carries the shared state to
   every worker, those already there and those that join later, and warms it once in each. The
@@ -28,32 +28,20 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 IN_FLIGHT_PER_WORKER = 4
 PLUGIN = "es20-personal-reports"
-PARENT_POLL_SECONDS = 0.5
 
 
 # -- local pool -------------------------------------------------------------------------------
-def _exit_with_parent(parent: int) -> None:
-    """Exit this worker as soon as its parent process is gone (it is then re-parented)."""
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent:
-                os._exit(1)
-            time.sleep(PARENT_POLL_SECONDS)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
 def _init_local(blob: bytes, parent: int) -> None:
-    """A pool worker's start: watch the parent, then build the warm state once."""
-    _exit_with_parent(parent)
+    """A pool worker's start: die with the parent (report.processes), then build the warm state
+    once."""
+    from .processes import die_with_parent
+
+    die_with_parent(parent)
     from .build import exit_without_collecting
     from .personal_render import install
 

@@ -16,6 +16,7 @@ file's own heading, wherever the file is in the report.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,14 +38,18 @@ SHORTCODE = re.compile(r"\{\{\s*([a-z_]+)((?:\s+[^{}\n]*?)?)\s*\}\}")
 ARG = re.compile(r"\s*([A-Za-z_]+)=(\S+)|\s*(\S+)")
 BLOCK_SHORTCODES = {"figure", "table"}
 CONTAINERS = ("callout", "checklist", "note")
-SLOT = "\ue000{}\ue001"
-SLOT_RE = re.compile("\ue000(\\d+)\ue001")
+# Where a shortcode's HTML goes, until the Markdown's HTML is sanitised: an element that no text
+# can become (every text reaching the HTML is escaped, so a ``<`` in it is ``&lt;``), whatever
+# characters an author, a translator or a codebook writes.
+SLOT_TAG = "es20-slot"
+SLOT = f"<{SLOT_TAG}>{{}}</{SLOT_TAG}>"
+SLOT_RE = re.compile(f"<{SLOT_TAG}>(\\d+)</{SLOT_TAG}>")
 LANG_TAG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 ALLOWED_TAGS = {
     "p", "em", "strong", "a", "ul", "ol", "li", "blockquote", "code", "pre", "br", "hr",
     "h2", "h3", "h4", "h5", "h6", "div", "span", "sup", "sub", "table", "thead", "tbody", "tr",
-    "th", "td", "img", "s",
+    "th", "td", "img", "s", SLOT_TAG,
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "class"},
@@ -147,6 +152,28 @@ def _slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "section"
 
 
+def _fill(markup: str, slots: list[str]) -> str:
+    """Put each slot's HTML in its place, in one pass: what is put in is never read again, so a
+    slot's HTML (a section's title in a reference, say) cannot be taken for a slot."""
+    return SLOT_RE.sub(lambda m: slots[int(m.group(1))], markup)
+
+
+# Block tokens whose content the parser reads one level deeper, and drops whole (with the rest of
+# the block, which may be the rest of the file) once that level is the parser's limit.
+def _check_nesting(tokens: list[Token], limit: int, file: Path, first_line: int) -> None:
+    """Refuse Markdown nested deeper than the parser reads: markdown-it stops at ``limit`` levels
+    of lists, quotes and boxes and silently drops everything inside (for a list, up to the end of
+    the file). Such a block is opened at the last level and closed at once, its lines unread."""
+    for token, following in itertools.pairwise(tokens):
+        if token.nesting == 1 and token.level >= limit - 1 and following.nesting == -1 \
+                and token.map and token.map[1] > token.map[0]:
+            raise ContentError(
+                "lists, quotes or boxes are nested too deeply: the text from here on would be "
+                "lost", file=file, line=first_line + token.map[0],
+                hint=f"nest them less deeply (Markdown is read {limit} levels deep: about "
+                f"{(limit - 2) // 2} lists within lists, or {limit - 1} quotes within quotes)")
+
+
 class MarkdownRenderer:
     """Renders one language's content files. One instance per language and build."""
 
@@ -177,6 +204,7 @@ class MarkdownRenderer:
         """Render a Markdown body; ``first_line`` is the body's line number in its file."""
         env: dict = {}
         tokens = self.md.parse(body, env)
+        _check_nesting(tokens, self.md.options["maxNesting"], file, first_line)
         slots: list[str] = []
         headings: list[tuple[int, str, str]] = []
         used_ids: set[str] = set()
@@ -185,7 +213,7 @@ class MarkdownRenderer:
             slots.append(markup)
             return SLOT.format(len(slots) - 1)
 
-        footnotes = self._footnotes(tokens, env, file, first_line, resolver, slot)
+        footnotes = self._footnotes(tokens, env, file, first_line, resolver, slot, slots)
         out: list[str] = []
         skip = 0
         for index, token in enumerate(tokens):
@@ -225,11 +253,7 @@ class MarkdownRenderer:
                 out.append(f"<pre><code>{html.escape(token.content)}</code></pre>\n")
                 continue
             out.append(self.md.renderer.render([token], self.md.options, env))
-        cleaned = sanitise("".join(out))
-        final = cleaned
-        while SLOT_RE.search(final):  # slots may hold slots (a shortcode inside a footnote)
-            final = SLOT_RE.sub(lambda m: slots[int(m.group(1))], final)
-        return Rendered(final, headings)
+        return Rendered(_fill(sanitise("".join(out)), slots), headings)
 
     @staticmethod
     def _is_block_shortcode(tokens: list[Token], index: int) -> bool:
@@ -291,7 +315,8 @@ class MarkdownRenderer:
         return "".join(parts)
 
     def _footnotes(self, tokens: list[Token], env: dict, file: Path, first_line: int,
-                   resolver: Resolver, slot: Callable[[str], str]) -> dict[int, str]:
+                   resolver: Resolver, slot: Callable[[str], str], slots: list[str]
+                   ) -> dict[int, str]:
         notes: dict[int, str] = {}
         current: int | None = None
         for token in tokens:
@@ -304,7 +329,7 @@ class MarkdownRenderer:
                 line = first_line + (token.map[0] if token.map else 0)
                 text = self._inline(token, file, line, resolver, slot, {})
                 notes[current] += (" " if notes[current] else "") + text
-        return {
-            key: '<span class="footnote">' + sanitise(value) + "</span>"
+        return {  # each note whole: its shortcodes' HTML in place, before it takes a slot itself
+            key: '<span class="footnote">' + _fill(sanitise(value), slots) + "</span>"
             for key, value in notes.items()
         }

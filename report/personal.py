@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import pickle
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -172,6 +173,12 @@ def prepare(options: Any, diag: Diagnostics, progress: Progress
     return shared, pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL), assets, people
 
 
+# What the cache keeps of a report written (checked on every read: report.cache).
+RECORD: dict[str, Any] = {"sha256": cachelib.SHA256, "entry": {
+    "lang": str, "edition": str, "theme": str, "respondent": str, "pages": int, "bytes": int,
+    "sha256": cachelib.SHA256, "path": re.compile(rf"{FOLDER}/[A-Za-z0-9_][A-Za-z0-9._-]*\.pdf")}}
+
+
 def report_key(shared: Any, respondent: Any, theme: str) -> str:
     answers = json.dumps([respondent.id, respondent.lang, theme, respondent.answers],
                          sort_keys=True, default=str)
@@ -185,7 +192,7 @@ def plan(shared: Any, chosen: list[Any], out_dir: Path, cache: cachelib.Cache, t
     for respondent in chosen:
         key = report_key(shared, respondent, theme)
         keys[respondent.id] = key
-        record = cache.get_json("personal", key)
+        record = cache.get_json("personal", key, RECORD)
         path = out_dir / output_path(respondent.id)
         if record is not None and _same_file(path, record.get("sha256")):
             done.append(record["entry"])
@@ -223,8 +230,9 @@ def build_personal(options: Any, diag: Diagnostics, progress: Progress) -> Any:
     shared, blob, assets, people = prepared_state
     chosen = select(people, personal)
     result.timings["prepare"] = (prepared := time.perf_counter()) - started
-    cache = cachelib.Cache(options.cache_dir)
+    cache = cachelib.Cache(options.cache_dir, Diagnostics())  # damaged entries: never an error
     work = plan(shared, chosen, options.out_dir, cache, options.theme)
+    diag.merge(cache.diag)
     folder = options.out_dir / FOLDER
     remove_stale_temporaries(folder, [Path(output_path(r.id)).name for r in work.todo])
     entries: list[dict[str, Any]] = list(work.done)

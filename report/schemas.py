@@ -418,7 +418,7 @@ class ExhibitFile(Strict):
     """One figure or table definition (language-neutral)."""
 
     id: Identifier
-    kind: Literal["bars", "groups", "grouped", "distribution", "crosstab"]
+    kind: Literal["bars", "groups", "grouped", "distribution", "crosstab", "margins"]
     variables: list[Identifier] | None = None
     variable: Identifier | None = None
     by: Identifier | None = None

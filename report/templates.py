@@ -12,6 +12,7 @@ the charts' SVG), which is marked safe explicitly. The template context is built
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from typing import Any, TypedDict
@@ -20,12 +21,12 @@ import jinja2
 from markupsafe import Markup
 
 from .config import Config
-from .document import Document, ExhibitPlacement
+from .document import EXHIBIT_TAG, Document, ExhibitPlacement
 from .errors import RenderError
 from .i18n import Formatter, typography
 from .theme import Theme
 
-EXHIBIT_SLOT = re.compile("\ue002([^\ue003]+)\ue003")
+EXHIBIT_SLOT = re.compile(f'<{EXHIBIT_TAG} key="([^"<>]+)"></{EXHIBIT_TAG}>')
 
 
 class TemplateContext(TypedDict):
@@ -219,8 +220,11 @@ def render_fragment(config: Config, document: Document, theme: Theme, edition: s
     figure_tpl = env.get_template("partials/figure.html")
     table_tpl = env.get_template("partials/table.html")
 
+    rendered: set[str] = set()
+
     def render_exhibit(match: re.Match[str]) -> str:
-        item = placements[match.group(1)]
+        item = placements[html.unescape(match.group(1))]
+        rendered.add(item.id)
         if item.family == "figure":
             return figure_tpl.render(**context, item=item)
         return table_tpl.render(**context, data=item.data, caption_label=item.label,
@@ -232,8 +236,8 @@ def render_fragment(config: Config, document: Document, theme: Theme, edition: s
 
     env.filters["exhibits"] = exhibits
     try:
-        html = env.get_template(template).render(**context)
-        return relative_urls(number_footnotes(html, document.strings), config.paths.root)
+        result = number_footnotes(env.get_template(template).render(**context),
+                                  document.strings)
     except jinja2.UndefinedError as exc:
         raise RenderError(f"template variable missing: {exc.message}",
                           file=config.paths.templates,
@@ -241,3 +245,36 @@ def render_fragment(config: Config, document: Document, theme: Theme, edition: s
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template syntax error: {exc.message}", file=exc.filename,
                           line=exc.lineno) from None
+    check_complete(result, document, placements, rendered, config.paths.templates / template)
+    return relative_urls(result, config.paths.root)
+
+
+def check_complete(result: str, document: Document, placements: dict[str, ExhibitPlacement],
+                   rendered: set[str], template: Path) -> None:
+    """Refuse HTML that leaves out part of the document: an empty template, or one that drops
+    sections, figures or tables, would otherwise be laid out and published (a blank page over
+    the good PDF). Every section's id must be in the HTML and every exhibit placed in it."""
+    if not result.strip():
+        raise RenderError("the template renders nothing", file=template,
+                          hint="restore it (git checkout it, or copy it from the project)")
+    sections = [*document.front, *(s for chapter in document.chapters
+                                   for s in (chapter.opener, *chapter.sections)),
+                *document.appendices]
+    missing = [s.id for s in sections if f'id="{s.id}"' not in result]
+    unplaced = [key for key in placements if key not in rendered]
+    if not missing and not unplaced:
+        return
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} of {len(sections)} sections ({_some(missing)})")
+    if unplaced:
+        parts.append(f"{len(unplaced)} of {len(placements)} figures and tables "
+                     f"({_some(unplaced)})")
+    raise RenderError(f"the template leaves out part of the report: {' and '.join(parts)}",
+                      file=template,
+                      hint="every section must be rendered with its id, and its HTML through the "
+                      "exhibits filter ({{ section.html | exhibits }}); see templates/body.html")
+
+
+def _some(ids: list[str], shown: int = 3) -> str:
+    return ", ".join(ids[:shown]) + (f", … ({len(ids) - shown} more)" if len(ids) > shown else "")

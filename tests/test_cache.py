@@ -98,11 +98,14 @@ def test_the_worker_takes_the_language_with_more_text(monkeypatch):
         def __init__(self):
             self.submitted = []
 
-        def submit(self, _fn, _inputs, _options, lang, _editions, _diag):
+        def submit(self, _fn, _inputs, _options, lang, _editions, _diag, what):
             self.submitted.append(lang)
             future = Future()
             future.set_result(f"{lang} from the worker")
             return future
+
+        def result(self, future, what):
+            return future.result()
 
     pool = Pool()
     results = buildlib._run_languages(inputs, None, ("fr", "en"), ("screen",), pool,
@@ -307,3 +310,84 @@ def test_cached_charts_need_neither_altair_nor_the_chart_engine(inputs, tmp_path
                                                   pickle.dumps((inputs, str(tmp_path)))))
     assert count == len(drawn) > 0
     assert heavy == []
+
+
+# -- every read checks the entry (issue 16) ------------------------------------------------------
+def _warnings(cache: Cache) -> list[str]:
+    return [str(w) for w in cache.diag.warnings]
+
+
+def test_an_entry_is_stored_with_its_hash_and_length(tmp_path):
+    cache = Cache(tmp_path)
+    name = key("pdf", "x")
+    cache.put("pdf", name, b"%PDF-1.7 whole\n%%EOF\n")
+    raw = cache._path("pdf", name).read_bytes()
+    assert raw.startswith(b"es20-cache 1 ") and raw.endswith(b"\n%PDF-1.7 whole\n%%EOF\n")
+    assert cache.get("pdf", name) == b"%PDF-1.7 whole\n%%EOF\n" and _warnings(cache) == []
+
+
+@pytest.mark.parametrize(("damage", "why"), [
+    (lambda raw: raw[:-5], r"it holds \d+ bytes instead of \d+ \(truncated\?\)"),
+    (lambda raw: raw.replace(b"whole", b"WHOLE"), "its content does not match its hash"),
+    (lambda raw: raw.split(b"\n", 1)[1], "it has no valid header"),
+    (lambda raw: b"", "it has no valid header"),
+])
+def test_a_damaged_entry_is_a_miss_with_a_warning(tmp_path, damage, why):
+    import re
+
+    cache = Cache(tmp_path)
+    name = key("pdf", "x")
+    cache.put("pdf", name, b"%PDF-1.7 whole\n%%EOF\n")
+    path = cache._path("pdf", name)
+    path.write_bytes(damage(path.read_bytes()))
+    assert cache.get("pdf", name) is None
+    [warning] = _warnings(cache)
+    assert re.fullmatch(rf"{re.escape(str(path))}: damaged cache entry ignored and made again: "
+                        rf"{why} → .*", warning), warning
+    assert not path.exists()  # removed: the next put stores it anew
+    assert cache.get("pdf", name) is None and len(_warnings(cache)) == 1  # a plain miss now
+
+
+def test_an_entry_moved_under_another_key_is_refused(tmp_path):
+    cache = Cache(tmp_path)
+    first, second = key("chart", "a"), key("chart", "b")
+    cache.put("charts", first, b'{"svg": "a"}')
+    target = cache._path("charts", second)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(cache._path("charts", first).read_bytes())
+    assert cache.get("charts", second) is None
+    assert "does not match its hash" in _warnings(cache)[0]
+
+
+def test_a_json_entry_of_another_shape_is_a_miss(tmp_path):
+    import re
+
+    from report.cache import BUILD_RECORD, PDF_META
+
+    cache = Cache(tmp_path)
+    good = {"pages": 3, "warnings": ["w"], "bytes": 9, "sha256": "a" * 64}
+    cache.put_json("pdf-meta", "k1", good)
+    assert cache.get_json("pdf-meta", "k1", PDF_META) == good
+    for value, where in [
+        ({**good, "pages": "3"}, "pages is not of type int"),
+        ({**good, "pages": True}, "pages is not of type int"),
+        ({**good, "warnings": [1]}, r"warnings\[0\] is not of type str"),
+        ({**good, "extra": 1}, r"the entry has other keys than expected \(extra\)"),
+        ({"pages": 3}, "other keys than expected"),
+        ([good], "the entry is not an object"),
+    ]:
+        cache.put_json("pdf-meta", "k2", value)
+        assert cache.get_json("pdf-meta", "k2", PDF_META) is None
+        assert re.search(where, _warnings(cache)[-1]), _warnings(cache)[-1]
+    record = {"outputs": [{"path": "../../etc/passwd", "sha256": "b" * 64}], "warnings": []}
+    cache.put_json("builds", "k3", record)
+    assert cache.get_json("builds", "k3", BUILD_RECORD) is None  # never read outside the folder
+    assert "outputs[0].path is not a valid value ('../../etc/passwd')" in _warnings(cache)[-1]
+
+
+def test_the_chart_shape_follows_the_chart_class():
+    from report.cache import shape_of
+    from report.charts import Chart
+
+    assert shape_of(Chart) == {"id": str, "svg": str, "width": (int, float),
+                               "height": (int, float), "alt": str}

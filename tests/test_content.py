@@ -13,6 +13,7 @@ from report.build import assemble
 from report.config import load_config
 from report.content import load_content
 from report.errors import ContentError, ReportError
+from report.templates import EXHIBIT_SLOT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,7 +119,7 @@ def test_only_references_to_another_part_carry_a_page_number(documents):
         sections = [s for c in document.chapters for s in [c.opener, *c.sections]]
         sections += document.front + document.appendices
         for section in sections:
-            for key in re.findall("\ue002([^\ue003]+)\ue003", section.html):
+            for key in EXHIBIT_SLOT.findall(section.html):
                 homes.setdefault(key, section.id)
         near = far = 0
         for section in sections:
@@ -132,6 +133,7 @@ def test_only_references_to_another_part_carry_a_page_number(documents):
 def test_every_exhibit_is_referred_to(documents):
     for document in documents.values():
         html = "".join(s.html for c in document.chapters for s in [c.opener, *c.sections])
+        html += "".join(s.html for s in document.appendices)  # the methodology's weighting table
         for item in [*document.figures, *document.tables]:
             assert f'href="#{item.id}"' in html, item.id
 

@@ -14,7 +14,9 @@ silently testing nothing.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import multiprocessing
 import re
 import shutil
@@ -305,8 +307,9 @@ FAULTS: list[Fault] = [
       rf"en/conclusion\.md:{APPENDED}: unknown level of 'investment'"),
     F("shortcode-unknown-fact", append(PAGE, "\nSee {{fact enterprize}}.\n"),
       rf"en/conclusion\.md:{APPENDED}: unknown fact .*did you mean 'enterprises'"),
+    # the hint suggests a defined figure, never the unknown id itself
     F("shortcode-unknown-figure", append(PAGE, "\n{{figure fig-nope}}\n"),
-      rf"en/conclusion\.md:{APPENDED}: unknown figure id"),
+      rf"en/conclusion\.md:{APPENDED}: unknown figure id [^→]*→ (?!did you mean 'fig-nope')"),
     F("markdown-image", append(PAGE, "\n![chart](chart.png)\n"),
       rf"en/conclusion\.md:{APPENDED}: " r"images are placed with \{\{figure ID\}\}"),
     F("markdown-image-missing-huge", append(PAGE, "\n![x](/dev/urandom)\n"),
@@ -440,6 +443,63 @@ FAULTS.append(F("theme-malformed", replace(THEME, 'primary = "#0B5563"', 'primar
                 r"theme\.toml:\d+:\d+: invalid TOML"))
 FAULTS.append(F("theme-undecodable", latin1(THEME, "Édition CEFRIO"),
                 r"theme\.toml:\d+:\d+: file is not valid UTF-8"))
+
+
+# -- hostile or broken inputs that hung, crashed or published a broken PDF (issue 16) -------------
+def own(folder: str) -> Edit:
+    """Give the copy its own ``folder`` (copies share templates/ and styles/ through a link)."""
+
+    def edit(root: Path) -> None:
+        path = root / folder
+        if path.is_symlink():
+            path.unlink()
+            shutil.copytree(ROOT / folder, path)
+
+    return edit
+
+
+def reencode(rel: str, encoding: str) -> Edit:
+    return lambda root: (root / rel).write_bytes((root / rel).read_text("utf-8").encode(encoding))
+
+
+INVISIBLE = "\nA bell\x07 rings.\n\nTotal: \u202e0001\u202c dollars.\n"
+NESTED_LISTS = "".join("  " * depth + f"- level {depth + 1}\n" for depth in range(12))
+MARKERS = ("Private-use \ue0000\ue001 \ue002fig-web-presence\ue003 and look-alikes "
+           "<es20-slot>0</es20-slot> <es20-exhibit key=\"fig-web-presence\"></es20-exhibit>")
+
+FAULTS += [
+    # templates: a template that drops the document would publish a blank or partial PDF
+    F("template-empty", both(own("templates"), empty("templates/base.html")),
+      r"templates/base\.html: the template renders nothing"),
+    F("template-sections-missing", both(own("templates"), write("templates/base.html",
+                                                                 '{% include "cover.html" %}\n')),
+      r"templates/base\.html: the template leaves out part of the report: (\d+) of \1 sections"),
+    F("template-exhibits-unrendered", both(own("templates"), replace(
+        "templates/chapter.html", "{{ section.html | exhibits }}", "{{ section.html | safe }}")),
+      r"templates/base\.html: the template leaves out part of the report: \d+ of \d+ figures "
+      r"and tables \(fig-"),
+    F("template-bilingual-empty", both(own("templates"), empty("templates/bilingual.html")),
+      r"templates/bilingual\.html: the template leaves out the Édition française \(fr\)",
+      "--edition", "bilingual"),
+    # Markdown: text that looks like the renderer's markers is text; nesting past the parser's
+    # limit is an error, never lost content
+    F("page-markers", both(replace(PAGE, 'title: "Conclusion"',
+                                   'title: "Conclusion {}"'.format(MARKERS.replace('"', '\\"'))),
+                           append(PAGE, f"\n{MARKERS}, {{{{ref conclusion}}}}.\n")), None),
+    F("page-nested-lists", append(PAGE, f"\n{NESTED_LISTS}\nThe rest of the file.\n"),
+      rf"en/conclusion\.md:{APPENDED + 9}: lists, quotes or boxes are nested too deeply"),
+    F("page-nested-quotes", append(PAGE, "\n" + ">" * 25 + " A quote.\n"),
+      rf"en/conclusion\.md:{APPENDED}: lists, quotes or boxes are nested too deeply"),
+    # invisible characters: warnings (test_invisible_characters_are_located_warnings)
+    F("page-control-character", append(PAGE, INVISIBLE), None),
+    # messages that were wrong
+    F("csv-utf16", reencode(CSV, "utf-16"),
+      r"responses\.csv: the file is UTF-16, not UTF-8 → save it as UTF-8"),
+    F("csv-utf16-without-bom", reencode(CSV, "utf-16-be"),
+      r"responses\.csv: the file is UTF-16, not UTF-8 → save it as UTF-8"),
+    F("shortcode-misspelt-figure", append(PAGE, "\n{{figure fig-web-presenc}}\n"),
+      rf"en/conclusion\.md:{APPENDED}: unknown figure id .*→ did you mean 'fig-web-presence'\?"),
+]
 BY_ID = {f.id: f for f in FAULTS}
 assert len(BY_ID) == len(FAULTS), "two faults share an id"
 
@@ -554,7 +614,7 @@ def test_check_reports_the_fault(fault: Fault, check_outcomes: dict[str, Outcome
 
 BUILD_FAULTS = ["csv-unknown-code", "codebook-malformed", "report-malformed", "page-unknown-key",
                 "strings-missing-translation", "figures-duplicate-id", "shortcode-unknown-statistic",
-                "theme-overrides-html"]
+                "theme-overrides-html", "template-empty", "page-nested-lists"]
 
 
 @pytest.mark.parametrize("fault", [f for f in FAULTS if f.id in BUILD_FAULTS], ids=lambda f: f.id)
@@ -677,3 +737,114 @@ def test_a_duplicate_id_is_located_in_flow_lists_too(tmp_path):
     with pytest.raises(ConfigError) as caught:
         run_stage(load_structure, path)
     assert (caught.value.line, caught.value.value) == (7, "a")
+
+
+def test_invisible_characters_are_located_warnings(tmp_path):
+    """Control characters and bidirectional overrides: a warning naming the file, line, column
+    and code point, in --check and in the build; an error under --strict."""
+    pristine = tmp_path / "pristine"
+    for name in ("data", "themes"):
+        shutil.copytree(ROOT / name, pristine / name)
+    outcomes = {}
+    for args in ((), ("--strict",)):
+        where = tmp_path / ("strict" if args else "draft")
+        root, out = _project_copy(pristine, where), _previous_outputs(where)
+        BY_ID["page-control-character"].edit(root)
+        stream = io.StringIO()
+        with contextlib.redirect_stderr(stream), contextlib.redirect_stdout(stream):
+            code = main(["--root", str(root), "--out", str(out), "--check", "--lang", "en",
+                         "--no-cache", *args])
+        outcomes[args] = code, stream.getvalue()
+        assert _changes(out, root) is None
+    bell = rf"en/conclusion\.md:{APPENDED}:7: invisible control character U\+0007 \(BEL\) → remove"
+    override = (rf"en/conclusion\.md:{APPENDED + 2}:8: bidirectional control character U\+202E "
+                r"\(RIGHT-TO-LEFT OVERRIDE\): the text may display in another order")
+    code, err = outcomes[()]
+    assert code == 0 and "check passed" in err, err
+    assert re.search(rf"WARNING .*{bell}", err) and re.search(rf"WARNING .*{override}", err), err
+    assert len(re.findall("^WARNING ", err, re.MULTILINE)) == 3, err  # and U+202C, once each
+    code, err = outcomes[("--strict",)]
+    assert code == 1 and "Traceback" not in err, err
+    assert re.search(rf"^  - .*{bell}", err, re.MULTILINE), err
+    assert re.search(rf"^  - .*{override}", err, re.MULTILINE), err
+
+
+# -- the cache: a damaged entry is a miss, made again, with a warning (issue 16) -------------------
+def _stub_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Instant charts and PDFs: what is tested is what the build does with the cache."""
+    import report.charts
+    import report.pdf
+
+    monkeypatch.setattr(report.charts, "render_chart", lambda data, style, lang, spec=None: (
+        report.charts.Chart(data.id, "<svg xmlns='http://www.w3.org/2000/svg'/>", 1, 1, data.alt)))
+    monkeypatch.setattr(report.pdf, "render_pdf", lambda html, *, title, **options: (
+        report.pdf.RenderedPDF(b"%PDF-1.7 fresh " + title.encode() + b"\n%%EOF\n", 3, ())))
+
+
+def _entries(cache: Path, kind: str) -> list[Path]:
+    return sorted(p for p in (cache / kind).rglob("*") if p.is_file())
+
+
+def _reframe(path: Path, value: object) -> None:
+    """Store ``value`` in the entry with a valid frame: only its shape or meaning is wrong."""
+    from report.cache import frame
+
+    path.write_bytes(frame(path.parent.parent.name, path.name, json.dumps(value).encode()))
+
+
+def _swap(first: Path, second: Path) -> None:
+    a, b = first.read_bytes(), second.read_bytes()
+    first.write_bytes(b)
+    second.write_bytes(a)
+
+
+CACHE_DAMAGE: dict[str, Callable[[Path], list[Path]]] = {
+    # the kind of damage → what it does to the cache, returning the entries it damaged
+    "pdf-truncated": lambda c: [p.write_bytes(p.read_bytes()[:-12]) and p
+                                for p in _entries(c, "pdf")],
+    "pdf-garbage": lambda c: [p.write_bytes(b"\x00garbage") and p for p in _entries(c, "pdf")],
+    "pdf-meta-wrong-shape": lambda c: [_reframe(p, {"pages": "many", "warnings": []}) or p
+                                       for p in _entries(c, "pdf-meta")],
+    "pdf-meta-of-another-pdf": lambda c: [_reframe(p, {  # the PDF no longer matches its record
+        "pages": 3, "warnings": [], "bytes": 9, "sha256": hashlib.sha256(b"%PDF-1.7\n").hexdigest()
+    }) for p in _entries(c, "pdf-meta")] and _entries(c, "pdf"),
+    "chart-wrong-shape": lambda c: [_reframe(p, {"id": 1}) or p for p in _entries(c, "charts")[:2]],
+    "charts-swapped": lambda c: _swap(*_entries(c, "charts")[:2]) or _entries(c, "charts")[:2],
+    "build-record-wrong-shape": lambda c: [_reframe(p, {"warnings": [], "outputs": [
+        {"path": "../../../etc/passwd", "sha256": "0" * 64}]}) or p for p in _entries(c, "builds")],
+    "build-record-truncated": lambda c: [p.write_bytes(p.read_bytes()[:20]) and p
+                                         for p in _entries(c, "builds")],
+}
+
+
+@pytest.mark.parametrize("damage", sorted(CACHE_DAMAGE))
+def test_a_damaged_cache_entry_is_made_again(damage, tmp_path, monkeypatch, capsys):
+    """Every cache read checks the entry's hash and shape: a truncated PDF is never published, an
+    entry of the wrong shape is no traceback; each is a warning naming it, and is made again."""
+    from report.output import manifest_problems
+
+    _stub_engine(monkeypatch)
+    cache, out = tmp_path / "cache", tmp_path / "dist"
+    monkeypatch.setenv("ES20_CACHE_DIR", str(cache))
+    args = ["--root", str(ROOT), "--lang", "en", "--workers", "1"]
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    fresh = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+
+    damaged = CACHE_DAMAGE[damage](cache)
+    assert damaged
+    again = out if damage.startswith("build-record") else tmp_path / "again"  # else: a no-op
+    code = main([*args, "--out", str(again)])
+    err = capsys.readouterr().err
+    assert code == 0 and "Traceback" not in err, err
+    for entry in damaged:
+        assert re.search(rf"WARNING {re.escape(str(entry))}: damaged cache entry ignored and made "
+                         r"again: \w", err), err
+    assert "reused from the cache" not in err or "pdf" not in damage, err
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == fresh  # the fresh PDF, published
+    assert manifest_problems(again) == []
+
+    capsys.readouterr()  # the entries made again are sound: the next build reuses them in peace
+    assert main([*args, "--out", str(tmp_path / "third")]) == 0
+    err = capsys.readouterr().err
+    assert "damaged cache entry" not in err and "reused from the cache: en screen" in err, err

@@ -421,3 +421,137 @@ def test_a_theme_logo_that_is_not_a_file_is_refused_not_read(hostile, tmp_path):
     assert not blocked, "reading the theme blocked on a named pipe"
     assert outcome and isinstance(outcome[0], ThemeError), outcome
     assert "regular file inside the theme folder" in str(outcome[0])
+
+
+# -- text that looks like the pipeline's own markers (issue 16) ----------------------------------
+class _Echo:
+    """A resolver whose HTML carries text from elsewhere (a section title in a reference): here,
+    marker look-alikes, which must come out as they went in, never be read as markers."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def inline(self, code):
+        import html
+
+        return f'<a class="xref" href="#x">{html.escape(self.text)}</a>'
+
+    def block(self, code):
+        return "<figure>the figure</figure>"
+
+
+LOOK_ALIKES = ["\ue0000\ue001", "\ue0002\ue001", "\ue002fig-x\ue003", "<es20-slot>0</es20-slot>",
+               '<es20-exhibit key="fig-x"></es20-exhibit>']
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_text_can_never_be_taken_for_a_marker(text):
+    """Markers are elements that no escaped text can become, filled in one pass: the text shows,
+    the shortcodes' HTML is placed exactly once, nothing loops, crashes or moves."""
+    import html
+
+    from report.templates import EXHIBIT_SLOT
+
+    body = (f"Before {text} {{{{ref x}}}} after[^1].\n\n{{{{figure fig-x}}}}\n\n"
+            f"[^1]: A note with {text} and {{{{ref x}}}}.\n")
+    out = MarkdownRenderer("en", lambda key: key).render(
+        body, file=Path("x.md"), first_line=1, heading_level=2, id_prefix="x",
+        resolver=_Echo(text)).html
+    assert html.unescape(out).count(text) == 4, out  # paragraph, note, each reference's title
+    assert out.count("<figure>the figure</figure>") == 1
+    assert "es20-slot>" not in out.replace("&lt;es20-slot&gt;", "").replace(
+        "&lt;/es20-slot&gt;", ""), out
+    assert EXHIBIT_SLOT.findall(out) == []
+
+
+def test_nesting_past_the_parser_limit_is_an_error_not_lost_text():
+    from report.errors import ContentError
+
+    render = MarkdownRenderer("en", lambda key: key).render
+    deep = "".join("  " * i + f"- level {i + 1}\n" for i in range(9)) + "\nLast words.\n"
+    kept = render(deep, file=Path("x.md"), first_line=10, heading_level=2, id_prefix="x",
+                  resolver=_Codes()).html
+    assert "level 9" in kept and "Last words." in kept  # 9 levels: all there
+    kept = render(">" * 19 + " deep\n", file=Path("x.md"), first_line=10, heading_level=2,
+                  id_prefix="x", resolver=_Codes()).html
+    assert "deep" in kept  # 19 quotes: there too
+    for body, line in [
+        ("".join("  " * i + f"- level {i + 1}\n" for i in range(10)) + "\nLast words.\n", 19),
+        ("Intro.\n\n" + ">" * 20 + " deep\n\nLast words.\n", 12),
+        ("::: note\n" * 25 + "deep\n" + ":::\n" * 25, 29),
+    ]:
+        with pytest.raises(ContentError, match="nested too deeply") as info:
+            render(body, file=Path("x.md"), first_line=10, heading_level=2, id_prefix="x",
+                   resolver=_Codes())
+        assert (info.value.file, info.value.line) == ("x.md", line), body
+
+
+def test_a_template_that_leaves_out_the_document_is_refused(inputs, tmp_path):
+    """An empty base.html (or one without the sections, or skipping the exhibits filter) would
+    publish a blank or partial PDF over the good one."""
+    from dataclasses import replace
+
+    from report.build import assemble
+    from report.errors import RenderError
+    from report.templates import render_html
+
+    config = inputs.config
+    document = assemble(inputs, "en", {})
+    for placed in document.figures:
+        placed.chart = type("Chart", (), {"id": placed.id, "svg": "<svg/>", "width": 1,
+                                          "height": 1, "alt": "a"})()
+    templates = tmp_path / "templates"
+    shutil.copytree(config.paths.templates, templates)
+    local = replace(config, paths=replace(config.paths, templates=templates))
+    assert "acknowledgements" in render_html(local, document, inputs.theme, "screen", [])
+    for name, text, expected in [
+        ("base.html", "", "the template renders nothing"),
+        ("base.html", "  \n", "the template renders nothing"),
+        ("base.html", '{% include "cover.html" %}',
+         r"leaves out part of the report: (\d+) of \1 sections \(acknowledgements, about-cefrio, "
+         r"highlights, … \(\d+ more\)\) and (\d+) of \2 figures and tables"),
+        ("appendix.html", "", r"leaves out part of the report: 2 of \d+ sections \(methodology, "
+         r"questionnaire\)"),
+    ]:
+        original = (templates / name).read_text("utf-8")
+        (templates / name).write_text(text, "utf-8")
+        with pytest.raises(RenderError, match=expected) as info:
+            render_html(local, document, inputs.theme, "screen", [])
+        assert info.value.file == str(templates / "base.html"), info.value
+        (templates / name).write_text(original, "utf-8")
+
+
+def test_svg_problems_read_as_sentences(tmp_path):
+    """Each problem follows «unsafe SVG: it …»."""
+    from report.theme import svg_problems
+
+    cases = {
+        "bad.svg": b"<svg \xff",
+        "style.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import "x.css";</style></svg>',
+    }
+    problems = []
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        problems += svg_problems(tmp_path / name)
+    assert problems[0].startswith("cannot be read as UTF-8 text (")
+    assert problems[1] == "has a <style> that imports or refers to an external file"
+
+
+def test_invisible_characters_are_located_by_line_and_column():
+    from report.characters import scan_text
+    from report.diagnostics import Diagnostics
+
+    diag = Diagnostics()
+    text = "---\ntitle: T\n---\nPlain line.\nTab\tand LRM\u200e are fine; NUL\x00, ESC\x1b.\n" \
+           "\u2067isolate\u2069 and \u202eoverride\u202c, C1\x85.\n"
+    assert scan_text(text, "x.md", diag) == 7
+    found = [(w.file, w.line, w.column, w.message.split(":")[0]) for w in diag.warnings]
+    assert found == [
+        ("x.md", 5, 27, "invisible control character U+0000 (NUL)"),
+        ("x.md", 5, 33, "invisible control character U+001B (ESC)"),
+        ("x.md", 6, 1, "bidirectional control character U+2067 (RIGHT-TO-LEFT ISOLATE)"),
+        ("x.md", 6, 9, "bidirectional control character U+2069 (POP DIRECTIONAL ISOLATE)"),
+        ("x.md", 6, 15, "bidirectional control character U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ("x.md", 6, 24, "bidirectional control character U+202C (POP DIRECTIONAL FORMATTING)"),
+        ("x.md", 6, 29, "invisible control character U+0085 (C1 control)"),
+    ]

@@ -13,8 +13,10 @@ cover the same moments with ``KeyboardInterrupt`` and failing writes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,20 +39,26 @@ PREVIOUS = {
 
 # A driver around `python build.py`: the PDF engine and the charts are instant; the step named by
 # ES20_TEST_WAIT_AT announces itself in the file ES20_TEST_MARKER (once, in whichever process gets
-# there first: the build or one of its language workers), then waits for the signal.
+# there first: the build or one of its language workers), with the id of the process that waits
+# there, then waits for the signal. The steps «worker-…» are reached in a language worker only:
+# while it starts (importing this file, as spawned workers import their parent's main module;
+# then running its initializer) and while it renders.
 DRIVER = textwrap.dedent('''
-    import os, sys, time
+    import multiprocessing, os, sys, time
     from pathlib import Path
 
-    import report.charts, report.output, report.pdf
+    import report.build, report.charts, report.output, report.pdf
 
     wait_at = os.environ["ES20_TEST_WAIT_AT"]
     marker = Path(os.environ["ES20_TEST_MARKER"])
 
     def arrive(step, seconds=120):
         if step == wait_at and not marker.exists():  # once
-            marker.write_text(step)
+            marker.write_text(f"{step} {os.getpid()}")
             time.sleep(seconds)
+
+    if __name__ == "__mp_main__":
+        arrive("worker-start")
 
     def render_chart(data, style, lang, spec=None):
         return report.charts.Chart(data.id, "<svg xmlns='http://www.w3.org/2000/svg'/>", 1, 1,
@@ -58,7 +66,15 @@ DRIVER = textwrap.dedent('''
 
     def render_pdf(html, *, title, **options):
         arrive("render")
+        if multiprocessing.parent_process() is not None:
+            arrive("worker-render")
         return report.pdf.RenderedPDF(b"%PDF-1.7 new " + title.encode() + b"\\n%%EOF\\n", 1, ())
+
+    warm = report.build._warm_worker
+    def slow_warm():
+        arrive("worker-warm")
+        warm()
+    report.build._warm_worker = slow_warm
 
     stage = report.output._stage
     def slow_stage(path, data):
@@ -70,6 +86,8 @@ DRIVER = textwrap.dedent('''
     def slow_replace(src, dst):
         replace(src, dst)
         arrive("publish", seconds=3)  # signals are held here: the build must complete
+        if str(dst).endswith(".pdf"):
+            arrive("publish-pdf")  # between two renames of the outputs
 
     report.charts.render_chart = render_chart
     report.pdf.render_pdf = render_pdf
@@ -97,8 +115,9 @@ def temporaries(folder: Path) -> list[str]:
 def assert_previous_intact(folder: Path, *, allow_tmp: bool = False) -> None:
     for name, data in PREVIOUS.items():
         assert (folder / name).read_bytes() == data, f"{name} changed"
-    others = sorted(p.name for p in folder.iterdir()
-                    if p.name not in PREVIOUS and not (allow_tmp and p.name.endswith(".tmp")))
+    others = sorted(p.name for p in folder.iterdir()  # a killed build leaves its lock file too
+                    if p.name not in PREVIOUS and not (allow_tmp and (
+                        p.name.endswith(".tmp") or p.name == report.output.LOCK)))
     assert others == [], others
 
 
@@ -110,17 +129,19 @@ def assert_new_outputs(folder: Path, langs: tuple[str, ...] = ("fr", "en")) -> N
         assert data.startswith(b"%PDF-1.7 new "), entry["path"]
         assert len(data) == entry["bytes"]
     assert temporaries(folder) == []
+    assert not (folder / report.output.LOCK).exists()
 
 
-def start(tmp_path: Path, wait_at: str, *args: str) -> tuple[subprocess.Popen[str], Path]:
+def start(tmp_path: Path, wait_at: str, *args: str, quiet: bool = True,
+          stderr: object = subprocess.PIPE) -> tuple[subprocess.Popen[str], Path]:
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER, "utf-8")
     marker = tmp_path / "marker"
     env = {**os.environ, "ES20_TEST_WAIT_AT": wait_at, "ES20_TEST_MARKER": str(marker),
            "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, str(driver), "--no-cache", "--quiet", *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, str(driver), "--no-cache", *(["--quiet"] if quiet else []), *args],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True,
         start_new_session=True,  # its own process group, like a build started from a terminal
     )
     deadline = time.monotonic() + 120
@@ -301,3 +322,195 @@ def test_stale_temporaries_of_dead_builds_only_are_removed(tmp_path):
     finally:
         alive.kill()
         alive.wait()
+
+
+# -- worker processes: they die with the build, a dead worker is a message ----------------------
+def waiting_process(marker: Path) -> int:
+    """The process that announced itself in the marker (step, then process id)."""
+    return int(marker.read_text().split()[1])
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (an orphan's zombie waits for init)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def gone_soon(pid: int, limit: float = 30.0) -> bool:
+    """Whether the process ends within ``limit`` seconds (a bound on the wait, not a measure:
+    a worker left alive would sleep 120 s in the driver, then wait for work for good)."""
+    deadline = time.monotonic() + limit
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_a_worker_dies_when_its_build_is_killed(tmp_path):
+    """kill -9 (or the out-of-memory killer) on the build: its worker does not live on."""
+    out = previous_outputs(tmp_path / "dist")
+    process, marker = start(tmp_path, "worker-render", "--out", str(out), "--workers", "2")
+    worker = waiting_process(marker)
+    assert worker != process.pid and alive(worker)
+    os.kill(process.pid, signal.SIGKILL)  # the build alone, not its process group
+    finish(process)
+    try:
+        assert gone_soon(worker), "the worker outlived its build"
+    finally:
+        if alive(worker):
+            os.kill(worker, signal.SIGKILL)
+    assert_previous_intact(out, allow_tmp=True)
+
+
+def test_a_killed_worker_is_a_message_not_a_traceback(tmp_path):
+    out = previous_outputs(tmp_path / "dist")
+    process, marker = start(tmp_path, "worker-render", "--out", str(out), "--workers", "2")
+    worker = waiting_process(marker)
+    os.kill(worker, signal.SIGKILL)
+    code, err = finish(process)
+    assert code == 1, err
+    assert "Traceback" not in err and "BrokenProcessPool" not in err, err
+    assert re.match(r"render error: the worker process for the (fr|en) editions died \(process "
+                    rf"{worker} killed by SIGKILL\) → the system may have run out of memory",
+                    err), err
+    assert "--workers 1" in err
+    assert_previous_intact(out)
+
+
+@pytest.mark.parametrize("wait_at", ["worker-start", "worker-warm"])
+def test_ctrl_c_while_a_worker_starts_prints_no_traceback(tmp_path, wait_at):
+    """Ctrl-C in a terminal reaches the worker too, while it imports the parent's main module
+    («worker-start») or runs its initializer («worker-warm»): one message, from the build."""
+    out = previous_outputs(tmp_path / "dist")
+    process, marker = start(tmp_path, wait_at, "--out", str(out), "--workers", "2")
+    worker = waiting_process(marker)
+    os.killpg(process.pid, signal.SIGINT)
+    code, err = finish(process)
+    assert code == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip() == "interrupted: nothing was written, the previous outputs are intact", err
+    assert gone_soon(worker), "the worker outlived its build"
+    assert_previous_intact(out)
+
+
+ORPHAN = textwrap.dedent('''
+    import multiprocessing, os, sys, time
+
+    from report.processes import die_with_parent
+
+    def child(parent, kernel):
+        die_with_parent(parent, kernel=kernel)
+        time.sleep(120)
+
+    if __name__ == "__main__":
+        process = multiprocessing.get_context("spawn").Process(
+            target=child, args=(os.getpid(), sys.argv[1] == "kernel"))
+        process.start()
+        print(process.pid, flush=True)
+        process.join()
+''')
+
+
+@pytest.mark.parametrize("kernel", ["kernel", "watchdog"])
+def test_die_with_parent_serves_any_pool(tmp_path, kernel):
+    """The function other pools call in their workers; the watchdog alone (where the kernel
+    cannot help: not Linux, or a worker started from a thread) ends an orphan too."""
+    script = tmp_path / "orphan.py"
+    script.write_text(ORPHAN, "utf-8")
+    parent = subprocess.Popen([sys.executable, str(script), kernel], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = int(parent.stdout.readline())
+    parent.stdout.close()  # the child holds it open too: do not wait for its end
+    assert alive(child)
+    parent.kill()
+    parent.wait()
+    try:
+        assert gone_soon(child), "the child outlived its parent"
+    finally:
+        if alive(child):
+            os.kill(child, signal.SIGKILL)
+
+
+# -- publishing: one build at a time, a manifest that never lies ---------------------------------
+def consistent(folder: Path) -> list[str]:
+    """What the folder's manifest says that is not true of its files."""
+    from report.output import manifest_problems
+
+    return manifest_problems(folder)
+
+
+def test_a_publish_killed_between_two_renames_leaves_a_true_manifest(tmp_path, monkeypatch):
+    out = tmp_path / "dist"
+    stub_engine(monkeypatch)
+    assert main(["--out", str(out), "--no-cache", "--quiet", "--workers", "1"]) == 0
+    before = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert len(before["outputs"]) == 2 and consistent(out) == []
+    for entry in before["outputs"]:  # make the next build change both files
+        (out / entry["path"]).write_bytes(b"%PDF-1.7 older\n%%EOF\n")
+        entry["sha256"] = hashlib.sha256(b"%PDF-1.7 older\n%%EOF\n").hexdigest()
+    (out / "manifest.json").write_text(json.dumps(before), "utf-8")
+
+    process, _ = start(tmp_path, "publish-pdf", "--out", str(out), "--workers", "1")
+    os.kill(process.pid, signal.SIGKILL)  # one output renamed, the other not yet
+    finish(process)
+    data = {p.name: p.read_bytes() for p in out.glob("*.pdf")}
+    assert sorted(d.startswith(b"%PDF-1.7 new") for d in data.values()) == [False, True], data
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["publishing"] is True and manifest["outputs"] == []
+    assert consistent(out) == []
+
+    assert main(["--out", str(out), "--no-cache", "--quiet", "--workers", "1"]) == 0
+    assert_new_outputs(out)
+    assert "publishing" not in json.loads((out / "manifest.json").read_text("utf-8"))
+    assert consistent(out) == []
+
+
+def test_two_builds_into_one_folder_take_turns(tmp_path):
+    """The second build waits, says so, and publishes after the first one: never a mix."""
+    out = previous_outputs(tmp_path / "dist")
+    first, _ = start(tmp_path, "render", "--out", str(out), "--workers", "1")
+    log = tmp_path / "second.log"
+    with log.open("w") as stream:
+        second, _ = start(tmp_path, "render", "--out", str(out), "--workers", "1", quiet=False,
+                          stderr=stream)
+        deadline = time.monotonic() + 120
+        while "waiting" not in log.read_text():
+            assert second.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "the second build never said it waits"
+            time.sleep(0.1)
+        assert f"another build (process {first.pid}) is writing to {out}" in log.read_text()
+        first.send_signal(signal.SIGINT)  # the first build stops; the second goes on
+        code, err = finish(first)
+        assert code == 130, err
+        second.communicate(timeout=120)
+    assert second.returncode == 0, log.read_text()
+    assert_new_outputs(out)
+    assert consistent(out) == []
+
+
+def test_a_build_gives_up_waiting_with_a_message(tmp_path, monkeypatch, capsys):
+    stub_engine(monkeypatch)
+    out = previous_outputs(tmp_path / "dist")
+    monkeypatch.setattr(report.output, "LOCK_WAIT", 0.3)
+    with report.output.hold_folder(out):  # another build, in this process: the lock is the same
+        code, err = build(out, capsys)
+    assert code == 1, err
+    assert err.startswith(f"output error: {out}: another build (process {os.getpid()}) is still "
+                          "writing to this folder after 0 s of waiting → let it finish"), err
+    assert_previous_intact(out)
+
+
+def test_a_folder_held_and_released_is_left_as_it_was(tmp_path):
+    """The lock file goes with the build; a folder made only to be locked goes too."""
+    made = tmp_path / "new" / "dist"
+    with report.output.hold_folder(made):
+        assert (made / report.output.LOCK).read_text() == f"{os.getpid()}\n"
+    assert not made.exists()
+    kept = previous_outputs(tmp_path / "dist")
+    with report.output.hold_folder(kept):
+        pass
+    assert_previous_intact(kept)
