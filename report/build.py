@@ -229,12 +229,14 @@ def lay_out(inputs: Inputs, options: BuildOptions, lang: str, edition: str, html
     warnings are then recorded again). None when the engine reported an error."""
     from .diagnostics import ReportWarning
     from .pdf import render_pdf
+    from .printing import print_setup
 
     config, theme = inputs.config, inputs.theme
     folders = {config.paths.styles, theme.folder, *theme.font_dirs}
     assets = cachelib.hash_files(
         {p for folder in folders for p in folder.rglob("*") if p.is_file()}, config.paths.root)
-    name = cachelib.key("pdf", edition, config.page_size, html, assets)
+    name = cachelib.key("pdf", edition, config.page_size, config.print_condition, html,
+                        assets)
     meta = cache.get_json("pdf-meta", name, cachelib.PDF_META)
     data = cache.get("pdf", name, lambda pdf: _pdf_problem(pdf, meta)) if meta else None
     if meta is not None and data is not None:
@@ -247,7 +249,10 @@ def lay_out(inputs: Inputs, options: BuildOptions, lang: str, edition: str, html
     rendered = render_pdf(html, base_url=config.paths.root, roots=roots,
                           edition="screen" if edition == "bilingual" else edition,
                           title=f"{lang} {edition}", epoch=epoch, diag=diag,
-                          page_size=config.page_size)
+                          page_size=config.page_size,
+                          printing=print_setup(config.print_condition, theme.cmyk,
+                                               config.paths.styles / "icc")
+                          if edition == "print" else None)
     if len(diag.errors) > found and not diag.strict:
         return None  # an engine error: nothing to keep
     if len(diag.errors) == found:

@@ -140,6 +140,7 @@ class Config:
     editions: tuple[str, ...] = ("screen",)
     theme: str = "default"
     extra: dict[str, Any] = field(default_factory=dict)
+    print_condition: str = "FOGRA39"  # [print] condition: a key of report.printing.CONDITIONS
 
 
 def load_structure(path: Path, diag: Diagnostics, *, root: Path | None = None
@@ -226,4 +227,5 @@ def load_config(root: Path, diag: Diagnostics, *, languages: tuple[str, ...] = L
         languages=tuple(lang for lang in LANGUAGES if lang in languages),
         editions=tuple(e for e in EDITIONS if e in editions),
         theme=theme,
+        print_condition=report.print_.condition,
     )

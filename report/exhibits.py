@@ -413,17 +413,30 @@ def _margins_exhibit(defn: ExhibitDef, stats: Any, lang: str, strings: Strings) 
 
 def _alt_text(caption: str, rows: list[str], series: list[str],
               cells: tuple[tuple[Cell, ...], ...], strings: Strings) -> str:
-    """A sentence a screen reader can read instead of the chart: every value, in order."""
+    """A sentence a screen reader can read instead of the chart: every value, in order, each
+    significant difference (a ▲ or ▼ on the chart) said in words after its value, and then what
+    the markers mean."""
+    words = {"▲": strings["marker_higher"], "▼": strings["marker_lower"]}
+
+    def value(c: Cell) -> str:
+        return f"{c.text} ({words[c.marker]})" if c.marker else c.text
+
     parts = []
     for label, row in zip(rows, cells, strict=True):
         if len(series) == 1:
-            parts.append(f"{label} : {row[0].text}" if strings.lang == "fr"
-                         else f"{label}: {row[0].text}")
+            parts.append(f"{label} : {value(row[0])}" if strings.lang == "fr"
+                         else f"{label}: {value(row[0])}")
         else:
-            values = ", ".join(f"{s} {c.text}" for s, c in zip(series, row, strict=True))
+            values = ", ".join(f"{s} {value(c)}" for s, c in zip(series, row, strict=True))
             parts.append(f"{label} ({values})")
     intro = strings.format("exhibit.alt_intro", caption=caption)
-    return intro + " " + "; ".join(parts) + "."
+    alt = intro + " " + "; ".join(parts) + "."
+    if any(c.marker for row in cells for c in row):
+        from .statistics import ADJUSTMENT
+
+        alt += " " + strings.format("exhibit.note_significance",
+                                    method=strings[f"stats.method_{ADJUSTMENT}"]).lstrip("▲▼ ")
+    return alt
 
 
 def compute_exhibits(defs: dict[str, ExhibitDef], stats: Any,

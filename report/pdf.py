@@ -16,12 +16,14 @@ Page geometry: :func:`page_css` gives the engine the trim size from the configur
 Editions:
 
 * ``screen``: tagged PDF/UA-1 in RGB, with the document language, title, author, subject and
-  keywords (from the HTML's ``<title>`` and ``<meta>``), bookmarks and live internal links.
+  keywords (from the HTML's ``<title>`` and ``<meta>``), bookmarks and live internal links; the
+  engine's structure tree is completed by :mod:`report.pdfua` (artifacts, links, notes, tables,
+  languages, page labels).
 * ``print``: PDF/X-4. Trim size plus 3 mm bleed (the PDF's TrimBox and BleedBox), crop and
-  registration marks in a slug beyond the bleed, every colour separated to DeviceCMYK (near-neutral
-  text and rules on the black plate alone) with a CMYK output intent whose ICC profile is generated
-  here (:func:`cmyk_profile`), no link annotations, and a warning for any raster image under 300 dpi
-  or in RGB (:func:`report.rasters.raster_problems`).
+  registration marks in a slug beyond the bleed, every colour separated to DeviceCMYK for a
+  registered printing condition (FOGRA39 by default) whose ICC profile is the output intent, no
+  link annotations (all done by :mod:`report.printing`), and a warning for any raster image under
+  300 dpi or in RGB (:func:`report.rasters.raster_problems`).
 
 Reproducibility: the dates come from the configuration (never the clock), fonts are subset with
 ``SOURCE_DATE_EPOCH`` set to it, the file identifier is a hash of the content, and the XMP document id
@@ -38,13 +40,11 @@ edition's raster images are checked in the written file (:mod:`report.rasters`).
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import hashlib
 import io
 import mimetypes
 import os
 import re
-import struct
 import time
 import uuid
 from dataclasses import dataclass
@@ -52,15 +52,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import numpy as np
 import pydyf
 import weasyprint
-from weasyprint.css import ColorProfile
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import pdfua
 from .config import PAGE_SIZES
 from .diagnostics import Diagnostics
 from .errors import RenderError
+from .printing import PrintSetup, print_setup
+from .printing import finish as finish_print
 from .rasters import raster_problems
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
@@ -223,20 +224,13 @@ def compress_streams_once(document: Any, pdf: pydyf.PDF) -> None:
         obj.compress = False
 
 
-def _finishers(*steps: Any) -> Any:
-    """One ``finisher`` for WeasyPrint that runs ``steps`` in order."""
-
-    def finish(document: Any, pdf: pydyf.PDF) -> None:
-        for step in steps:
-            step(document, pdf)
-
-    return finish
-
-
 def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: str,
                title: str, epoch: int, diag: Diagnostics | None = None,
-               page_size: str = "letter", font_config: Any = None) -> RenderedPDF:
-    """Lay out and write one edition.
+               page_size: str = "letter", font_config: Any = None,
+               printing: PrintSetup | None = None) -> RenderedPDF:
+    """Lay out and write one edition; the screen edition's structure is then completed by
+    :mod:`report.pdfua`, the print edition's colours separated by :mod:`report.printing` (with
+    ``printing``: the printing condition and the theme's inks; FOGRA39 and none by default).
 
     What the engine logs, resources the fetcher refused and print problems go to ``diag`` (a
     warning each; an engine error as an error; under ``--strict`` every warning is an error),
@@ -247,7 +241,8 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
 
     WeasyPrint runs as it is, without patches: it subsets the fonts with HarfBuzz-Subset where the
     machine has it (see :mod:`report.system`), and the only change to its work is done through its
-    public ``finisher`` hook (:func:`compress_streams_once`, and the print edition's finishing).
+    public ``finisher`` hook (:func:`compress_streams_once`); the finished file is then read and
+    completed with pikepdf (:mod:`report.pdfua`, :mod:`report.printing`).
     """
     diag = diag if diag is not None else Diagnostics()
     fetcher = ProjectFetcher(roots)
@@ -262,24 +257,34 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
     found: list[str] = []
     try:
         with diag.engine_log("weasyprint", where=title, ignore=(FONTTOOLS_NOTICE,)) as messages:
-            profiles = {"device-cmyk": _output_profile()} if edition == "print" else {}
+            if edition == "print" and printing is None:
+                printing = print_setup()
+            profiles = {"device-cmyk": printing.color_profile()} \
+                if printing is not None and edition == "print" else {}
             started = time.perf_counter()
             document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
                                        url_fetcher=fetcher).render(
                 stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles,
                 font_config=font_config, **options)
             laid_out = time.perf_counter()
+            semantics = pdfua.read_semantics(html, [page.anchors for page in document.pages]) \
+                if edition == "screen" else None
             _set_dates(document.metadata, epoch)
-            steps: list[Any] = []
-            if edition == "print":
-                seed = hashlib.sha256(f"{edition}\0{geometry}\0{html}".encode()).digest()
-                steps.append(functools.partial(_finish_print,
-                                               document_id=str(uuid.UUID(bytes=seed[:16]))))
-            steps.append(compress_streams_once)  # last: no stream changes after it
-            data = document.write_pdf(finisher=_finishers(*steps), **options)
+            data = document.write_pdf(finisher=compress_streams_once, **options)
+            if printing is not None and edition == "print":
+                seed = hashlib.sha256(f"{edition}\0{geometry}\0{printing.condition.key}\0{html}"
+                                      .encode()).digest()
+                finished = finish_print(data, printing,
+                                        document_id=str(uuid.UUID(bytes=seed[:16])))
+                data = finished.data
+                found += finished.problems
+            if semantics is not None:
+                repaired = pdfua.repair(data, semantics)
+                data = repaired.data
+                found += repaired.problems
             seconds = (laid_out - started, time.perf_counter() - laid_out)
             if edition == "print":
-                found = raster_problems(data, fetcher.served, MIN_DPI)
+                found += raster_problems(data, fetcher.served, MIN_DPI)
     except RenderError:
         raise
     except Exception as exc:  # the engine's own failure, with its message
@@ -304,200 +309,3 @@ def _set_dates(metadata: Any, epoch: int) -> None:
     if not metadata.created:
         metadata.created = _dt.datetime.fromtimestamp(epoch, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     metadata.modified = metadata.modified or metadata.created
-
-
-# -- print: boxes, colour and metadata of the PDF/X file --------------------------------------
-_RGB_OPERATOR = re.compile(rb"(\S+) (\S+) (\S+) (rg|RG)")
-_XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]+")
-
-
-def _finish_print(document: Any, pdf: pydyf.PDF, *, document_id: str) -> None:
-    """The last touches of the PDF/X-4 file, on WeasyPrint's PDF objects before they are written.
-
-    * BleedBox = TrimBox + the real bleed (the engine's bleed area is wider: it holds the marks);
-    * no annotations (links) on the pages, which PDF/X forbids inside the BleedBox;
-    * every RGB colour operator replaced by its CMYK separation (:func:`rgb_to_cmyk`);
-    * the output intent named as a custom printing condition described by the generated profile;
-    * a document id derived from the input instead of WeasyPrint's random one.
-    """
-    bleed = PRINT_BLEED_MM / 25.4 * 72
-    for obj in pdf.objects:
-        if isinstance(obj, pydyf.Stream):
-            for i, item in enumerate(obj.stream):
-                if isinstance(item, bytes) and (match := _RGB_OPERATOR.fullmatch(item)):
-                    cmyk = rgb_to_cmyk(*(float(match[n]) for n in (1, 2, 3)))
-                    operator = b"k" if match[4] == b"rg" else b"K"
-                    obj.stream[i] = b" ".join([*(b"%.4g" % v for v in cmyk), operator])
-        elif isinstance(obj, dict) and obj.get("Type") == "/Page":
-            x0, y0, x1, y1 = obj["TrimBox"]
-            obj["BleedBox"] = pydyf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
-            obj.pop("Annots", None)
-    for intent in pdf.catalog.get("OutputIntents", ()):
-        intent["OutputConditionIdentifier"] = pydyf.String("Custom")
-        intent["OutputCondition"] = pydyf.String(PROFILE_DESCRIPTION)
-        intent["Info"] = pydyf.String(PROFILE_DESCRIPTION)
-    xmp = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
-    xmp.stream = [_XMP_DOCUMENT_ID.sub(b"uuid:" + document_id.encode(), chunk)
-                  for chunk in xmp.stream]
-
-
-# -- print: the CMYK printing condition --------------------------------------------------------
-# No freely licensed CMYK characterisation ships with a pip package, so the output intent's profile
-# is computed here, deterministically, from a model of coated offset printing: the Lab values of the
-# 16 Neugebauer primaries (paper, solids and overprints, close to ISO 12647-2 PC1 / FOGRA39; overprints
-# with black multiply reflectances), Yule-Nielsen spreading (n = 2), 12 % tone value increase at
-# 50 %, medium grey-component replacement and a 300 % total ink limit. It is a faithful description
-# of how this file's CMYK values were chosen, not a press's measured characterisation: a printer who
-# names a condition (e.g. GRACoL 2013 / CRPC6) can convert to it from this intent.
-PROFILE_DESCRIPTION = "es20 coated offset CMYK, modelled (ISO 12647-2 PC1-like primaries, 300% TAC)"
-_D50 = np.array([0.9642, 1.0, 0.8249])
-_PAPER = (95.0, 0.0, -2.0)
-_SOLIDS = {0b000: _PAPER, 0b001: (55.0, -37.0, -50.0), 0b010: (48.0, 74.0, -3.0),
-           0b100: (89.0, -5.0, 93.0), 0b011: (24.0, 22.0, -46.0), 0b101: (50.0, -65.0, 27.0),
-           0b110: (47.0, 68.0, 48.0), 0b111: (23.0, 0.0, 0.0)}  # bits: cyan, magenta, yellow
-_BLACK = (16.0, 0.0, 0.0)
-_TVI = 0.12
-_TOTAL_INK = 3.0
-_NEUTRAL_CHROMA = 10.0  # below this chroma, text-dark and mid tones print on the black plate alone
-_NEUTRAL_MAX_L = 85.0  # ... but light tints (box backgrounds) keep their hue
-_SRGB_TO_XYZ_D50 = np.array([[0.4360747, 0.3850649, 0.1430804],
-                             [0.2225045, 0.7168786, 0.0606169],
-                             [0.0139322, 0.0971045, 0.7141733]])
-
-
-def _lab_to_xyz(lab: Any) -> np.ndarray:
-    lab = np.asarray(lab, dtype=float)
-    fy = (lab[..., 0] + 16) / 116
-    f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], axis=-1)
-    cube = f * f * f
-    return np.where(cube > 216 / 24389, cube, (116 * f - 16) * 27 / 24389) * _D50
-
-
-def _xyz_to_lab(xyz: Any) -> np.ndarray:
-    t = np.asarray(xyz, dtype=float) / _D50
-    f = np.where(t > 216 / 24389, np.cbrt(np.maximum(t, 0)), (24389 / 27 * t + 16) / 116)
-    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]),
-                     200 * (f[..., 1] - f[..., 2])], axis=-1)
-
-
-@functools.cache
-def _primaries() -> np.ndarray:
-    """Square roots (Yule-Nielsen n = 2) of the primaries' XYZ, relative to the paper."""
-    paper = _lab_to_xyz(_PAPER)
-    colours = [_lab_to_xyz(_SOLIDS[key]) / paper * _D50 for key in range(8)]
-    black = _lab_to_xyz(_BLACK) / paper
-    return np.sqrt(np.stack(colours + [c * black for c in colours]))
-
-
-def cmyk_to_lab(cmyk: Any) -> np.ndarray:
-    """Paper-relative Lab (D50) of CMYK tints (0–1, last axis of size 4), by the model above."""
-    a = np.clip(np.asarray(cmyk, dtype=float), 0, 1)
-    a = a + 4 * _TVI * a * (1 - a)
-    weights = np.ones((*a.shape[:-1], 16))
-    for corner in range(16):
-        for ink in range(4):
-            weights[..., corner] *= a[..., ink] if corner >> ink & 1 else 1 - a[..., ink]
-    root = weights @ _primaries()
-    return _xyz_to_lab(root * root)
-
-
-@functools.cache
-def _black_ramp() -> tuple[np.ndarray, np.ndarray]:
-    tints = np.linspace(0, 1, 1025)
-    lightness = cmyk_to_lab(np.stack([0 * tints, 0 * tints, 0 * tints, tints], axis=-1))[..., 0]
-    return lightness[::-1], tints[::-1]
-
-
-def _black_for(lightness: Any) -> np.ndarray:
-    """The black tint that alone prints at the given lightness."""
-    return np.interp(lightness, *_black_ramp())
-
-
-def lab_to_cmyk(lab: Any) -> np.ndarray:
-    """Separation of paper-relative Lab: black from lightness and chroma, then the CMY that come
-    closest to the colour (projected Gauss-Newton) under the total ink limit."""
-    lab = np.asarray(lab, dtype=float)
-    chroma = np.hypot(lab[..., 1], lab[..., 2])
-    black = np.clip((_black_for(lab[..., 0]) - 0.2) / 0.8, 0, 1) * np.clip(1 - chroma / 60, 0, 1)
-    black = black * 0.9
-    cmy = np.full((*lab.shape[:-1], 3), 0.3)
-    for _ in range(25):
-        cmyk = np.concatenate([cmy, black[..., None]], axis=-1)
-        base = cmyk_to_lab(cmyk)
-        jacobian = np.stack([(cmyk_to_lab(cmyk + step) - base) / 1e-3
-                             for step in np.eye(4)[:3] * 1e-3], axis=-1)
-        jt = np.swapaxes(jacobian, -1, -2)
-        delta = np.linalg.solve(jt @ jacobian + np.eye(3) * 1e-4, jt @ (lab - base)[..., None])
-        cmy = np.clip(cmy + 0.7 * delta[..., 0], 0, 1)
-        room = (_TOTAL_INK - black) / np.maximum(cmy.sum(-1), 1e-9)
-        cmy = cmy * np.minimum(room, 1)[..., None]
-    return np.concatenate([cmy, black[..., None]], axis=-1)
-
-
-@functools.cache
-def rgb_to_cmyk(r: float, g: float, b: float) -> tuple[float, float, float, float]:
-    """The print separation of an sRGB colour (0–1): near-neutral darks on black alone, so that
-    text and hairlines do not depend on the registration of four plates."""
-    channels = np.array([r, g, b], dtype=float)
-    linear = np.where(channels > 0.04045, ((channels + 0.055) / 1.055) ** 2.4, channels / 12.92)
-    lab = _xyz_to_lab(_SRGB_TO_XYZ_D50 @ linear)
-    if np.hypot(lab[1], lab[2]) < _NEUTRAL_CHROMA and lab[0] < _NEUTRAL_MAX_L:
-        cmyk = np.array([0.0, 0.0, 0.0, float(_black_for(lab[0]))])
-    else:
-        cmyk = lab_to_cmyk(lab)
-    cmyk = np.round(cmyk, 4)
-    return (float(cmyk[0]), float(cmyk[1]), float(cmyk[2]), float(cmyk[3]))
-
-
-def _s15(value: float) -> bytes:
-    return struct.pack(">i", round(value * 65536))
-
-
-def _lut16(grid: int, inputs: int, outputs: int, table: np.ndarray) -> bytes:
-    """An ICC ``mft2`` tag: identity matrix and curves around a CLUT of 16-bit values."""
-    head = b"mft2" + bytes(4) + bytes([inputs, outputs, grid, 0])
-    head += b"".join(_s15(v) for v in (1, 0, 0, 0, 1, 0, 0, 0, 1)) + struct.pack(">HH", 2, 2)
-    identity = struct.pack(">HH", 0, 65535)
-    clut = np.clip(np.rint(table.reshape(-1)), 0, 65535).astype(">u2").tobytes()
-    return head + identity * inputs + clut + identity * outputs
-
-
-@functools.cache
-def cmyk_profile() -> bytes:
-    """The ICC v2 output profile of the model (CMYK ↔ Lab), the print edition's output intent."""
-    nodes = np.linspace(0, 1, 9)
-    cmyk = np.stack(np.meshgrid(nodes, nodes, nodes, nodes, indexing="ij"), axis=-1)
-    lab = cmyk_to_lab(cmyk)  # ICC v2 16-bit Lab: L × 652.8, (a, b + 128) × 256
-    a2b = _lut16(9, 4, 3, np.stack([lab[..., 0] * 652.8, (lab[..., 1] + 128) * 256,
-                                    (lab[..., 2] + 128) * 256], axis=-1))
-    codes = np.linspace(0, 65535, 17)
-    grid = np.stack(np.meshgrid(codes / 652.8, codes / 256 - 128, codes / 256 - 128,
-                                indexing="ij"), axis=-1)
-    b2a = _lut16(17, 3, 4, lab_to_cmyk(grid) * 65535)
-    gamut = _lut16(2, 3, 1, np.zeros(8))
-    text = PROFILE_DESCRIPTION.encode("ascii") + b"\0"
-    tags = [
-        (b"desc", b"desc" + bytes(4) + struct.pack(">I", len(text)) + text + bytes(4 + 4 + 3 + 67)),
-        (b"cprt", b"text" + bytes(4) + b"No copyright: generated by es20-report, use freely.\0"),
-        (b"wtpt", b"XYZ " + bytes(4) + b"".join(_s15(v) for v in _lab_to_xyz(_PAPER))),
-        (b"A2B0", a2b), (b"A2B1", a2b), (b"A2B2", a2b),
-        (b"B2A0", b2a), (b"B2A1", b2a), (b"B2A2", b2a),
-        (b"gamt", gamut),
-    ]
-    start = 128 + 4 + 12 * len(tags)
-    directory, data, offsets = b"", b"", {}
-    for signature, body in tags:
-        if body not in offsets:  # tags with the same content share it
-            offsets[body] = start + len(data)
-            data += body + bytes(-len(body) % 4)
-        directory += signature + struct.pack(">II", offsets[body], len(body))
-    header = (struct.pack(">I", start + len(data)) + bytes(4) + bytes([2, 0x40, 0, 0])
-              + b"prtrCMYKLab " + struct.pack(">6H", 2017, 1, 1, 0, 0, 0) + b"acsp" + bytes(28)
-              + b"".join(_s15(v) for v in _D50))
-    header += bytes(128 - len(header))
-    return header + struct.pack(">I", len(tags)) + directory + data
-
-
-def _output_profile() -> ColorProfile:
-    return ColorProfile(io.BytesIO(cmyk_profile()), "es20-coated-cmyk.icc",
-                        "relative-colorimetric", (["c"], ["m"], ["y"], ["k"]))

@@ -176,3 +176,29 @@ def personal_built(tmp_path_factory: pytest.TempPathFactory) -> PersonalBuilt:
     for r in seen:
         by_worker.setdefault(r.worker[0], []).append(r.respondent)
     return PersonalBuilt(out, cache, manifest, options, french, english, workers, by_worker)
+
+# -- pdfua workstream: the extra editions the structure checker reads ---------------------------
+def _build_one(out: Path, cache: Path, **options) -> Path:
+    from report.build import BuildOptions, build
+    from report.diagnostics import Diagnostics
+
+    build(BuildOptions(root=ROOT, out_dir=out, cache_dir=cache, **options),
+          Diagnostics(strict=True))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    (entry,) = manifest["outputs"]
+    return out / entry["path"]
+
+
+@pytest.fixture(scope="session")
+def bilingual_pdf(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bilingual edition (house theme), built once, strictly, with the session build's cache
+    (its charts are the same)."""
+    return _build_one(tmp_path_factory.mktemp("bilingual"), built.cache, editions=("bilingual",))
+
+
+@pytest.fixture(scope="session")
+def partner_pdf(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The French screen edition in a partner theme (fondation-brumes: its own fonts and colours,
+    and a cover ornament drawn with opacity), built once, strictly."""
+    return _build_one(tmp_path_factory.mktemp("partner"), built.cache, languages=("fr",),
+                      theme="fondation-brumes")

@@ -19,12 +19,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 import pydyf
 import pypdfium2 as pdfium
 import pytest
 import yaml
 from helpers import run_stage
-from PIL import Image, ImageCms
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
@@ -32,15 +33,10 @@ from report.config import load_config
 from report.diagnostics import Diagnostics
 from report.errors import RenderError
 from report.pdf import (
-    _SRGB_TO_XYZ_D50,
     MARKS_MM,
     PRINT_BLEED_MM,
-    _xyz_to_lab,
-    cmyk_profile,
-    cmyk_to_lab,
     page_css,
     render_pdf,
-    rgb_to_cmyk,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -278,11 +274,14 @@ def test_print_is_pdf_x4_with_a_cmyk_output_intent(printed):
     (intent,) = reader.trailer["/Root"]["/OutputIntents"]
     intent = intent.get_object()
     assert intent["/S"] == "/GTS_PDFX"
-    assert intent["/OutputConditionIdentifier"]
+    assert intent["/OutputConditionIdentifier"] == "FOGRA39"  # registered at the ICC
+    assert intent["/RegistryName"] == "http://www.color.org"
+    assert "FOGRA39" in intent["/OutputCondition"]
     profile = intent["/DestOutputProfile"].get_object()
     assert profile["/N"] == 4
     data = profile.get_data()
     assert data[12:24] == b"prtrCMYKLab " and data[36:40] == b"acsp"
+    assert data == (ROOT / "styles" / "icc" / "FOGRA39.icc").read_bytes()
 
 
 def test_print_dates_come_from_the_configuration(printed):
@@ -456,52 +455,127 @@ def test_low_resolution_raster_image_is_reported_in_print(tmp_path):
 
 
 # -- print colour ----------------------------------------------------------------------------------
-# The house palette (themes/default), fixed here so that the model is tested on known colours.
-THEME = {"primary": "#0B5563", "accent": "#C4561B", "text": "#1E2328", "muted": "#55606B",
-         "surface": "#EAF2F3", "rule": "#BFCCD1"}
+def _inks(path: Path) -> list[tuple[tuple[float, ...], str, bool]]:
+    """Every CMYK colour set in the print edition's pages and forms: (ink, operator, whether the
+    overprint state is on), for fills used by text too (operator "text")."""
+    found: list[tuple[tuple[float, ...], str, bool]] = []
+    with pikepdf.open(path) as pdf:
+        seen: set[tuple[int, int]] = set()
+
+        def walk(stream, resources) -> None:
+            states = resources.get("/ExtGState", {}) if resources is not None else {}
+            fill: tuple[float, ...] = (0.0, 0.0, 0.0, 1.0)
+            overprint = False
+            stack = []
+            for item in pikepdf.parse_content_stream(stream):
+                if isinstance(item, pikepdf.ContentStreamInlineImage):
+                    continue
+                op, operands = str(item.operator), item.operands
+                if op in ("k", "K"):
+                    ink = tuple(round(float(v), 4) for v in operands)
+                    found.append((ink, op, overprint))
+                    if op == "k":
+                        fill = ink
+                elif op == "gs":
+                    state = states.get(str(operands[0]), {})
+                    overprint = bool(state.get("/op", overprint))
+                elif op == "q":
+                    stack.append((fill, overprint))
+                elif op == "Q" and stack:
+                    fill, overprint = stack.pop()
+                elif op in ("Tj", "TJ"):
+                    found.append((fill, "text", overprint))
+                elif op == "Do":
+                    form = resources.get("/XObject", {}).get(str(operands[0]))
+                    if form is not None and form.get("/Subtype") == "/Form" \
+                            and form.objgen not in seen:
+                        seen.add(form.objgen)
+                        walk(form, form.get("/Resources", resources))
+
+        for page in pdf.pages:
+            walk(page, page.obj.get("/Resources"))
+    return found
 
 
-def _rgb(hex_colour: str) -> tuple[float, float, float]:
-    return tuple(int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
+def _theme_colours(theme) -> dict[str, str]:
+    return {**theme.colors, **{f"chart {i + 1}": c for i, c in enumerate(theme.chart_colors)}}
 
 
-def test_neutral_darks_print_on_black_alone():
-    assert rgb_to_cmyk(0, 0, 0) == (0, 0, 0, 1)
-    assert rgb_to_cmyk(1, 1, 1) == (0, 0, 0, 0)
-    for name in ("text", "muted", "rule"):
-        c, m, y, k = rgb_to_cmyk(*_rgb(THEME[name]))
-        assert (c, m, y) == (0, 0, 0) and 0 < k <= 1, name
-    assert rgb_to_cmyk(*_rgb(THEME["muted"]))[3] < 1
+def test_print_edition_uses_the_separation_of_every_theme_colour_within_two_delta_e(printed):
+    """Each theme colour the report shows is printed with the ink report.printing chooses for it,
+    and that ink, converted back through the condition's profile, is within ΔE00 2 of the screen
+    colour when the condition can print it (of the neutral of the same lightness, for the colours
+    on the black plate alone)."""
+    from report.printing import check_colours, print_setup
+    from report.theme import load_theme
+
+    theme = run_stage(load_theme, CONFIG.paths, "default")
+    setup = print_setup(CONFIG.print_condition, theme.cmyk, CONFIG.paths.styles / "icc")
+    used = {ink for ink, _op, _overprint in _inks(printed.path)}
+    checks = check_colours(setup, _theme_colours(theme))
+    for check in checks:
+        if check.name in ("primary", "accent", "text", "muted", "surface", "rule", "chart 2"):
+            assert check.cmyk in used, f"{check.name} {check.hex}: {check.cmyk} not in the PDF"
+        if check.in_gamut:
+            assert check.target_delta_e <= 2, check
+    assert {c.name for c in checks if c.how == "black only"} == {"text", "muted", "rule"}
+    assert sum(c.in_gamut for c in checks) >= 9
 
 
-def test_colours_keep_their_hue_under_the_ink_limit():
-    for name in ("primary", "accent", "surface"):
-        cmyk = rgb_to_cmyk(*_rgb(THEME[name]))
-        assert sum(cmyk[:3]) > 0, name
-        assert sum(cmyk) <= 3.0
-    # the separation prints close to the design colour (ΔE76 in the model; the orange is at the edge
-    # of the coated-offset gamut)
-    for name in ("primary", "accent"):
-        rgb = _rgb(THEME[name])
-        linear = [((v + 0.055) / 1.055) ** 2.4 if v > 0.04045 else v / 12.92 for v in rgb]
-        target = _xyz_to_lab(_SRGB_TO_XYZ_D50 @ linear)
-        printed_lab = cmyk_to_lab(rgb_to_cmyk(*rgb))
-        assert sum((target - printed_lab) ** 2) ** 0.5 < {"primary": 1, "accent": 5}[name], name
+@pytest.mark.parametrize("theme_name", ["reseau-ormes", "fondation-brumes"])
+def test_example_themes_print_within_two_delta_e(theme_name):
+    from report.printing import check_colours, print_setup
+    from report.theme import load_theme
+
+    theme = run_stage(load_theme, CONFIG.paths, theme_name)
+    setup = print_setup(CONFIG.print_condition, theme.cmyk, CONFIG.paths.styles / "icc")
+    checks = check_colours(setup, _theme_colours(theme))
+    assert [c for c in checks if c.in_gamut and c.target_delta_e > 2] == []
+    assert sum(c.in_gamut for c in checks) >= 8
+    assert all(c.how == "theme ink" for c in checks if c.hex in theme.cmyk)
 
 
-def test_generated_profile_is_a_valid_cmyk_output_profile():
-    data = cmyk_profile()
-    assert data == cmyk_profile() and len(data) == int.from_bytes(data[:4], "big")
-    profile = ImageCms.ImageCmsProfile(io.BytesIO(data))
-    assert "coated offset CMYK" in ImageCms.getProfileDescription(profile)
-    to_cmyk = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), profile, "RGB", "CMYK",
-                                      renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
-    # A colour management system using the profile separates like the build does.
-    for name in ("primary", "accent"):
-        pixel = Image.new("RGB", (1, 1), THEME[name])
-        cmyk = ImageCms.applyTransform(pixel, to_cmyk).getpixel((0, 0))
-        expected = rgb_to_cmyk(*_rgb(THEME[name]))
-        assert [v / 255 for v in cmyk] == pytest.approx(expected, abs=0.05), name
+def test_print_text_is_on_the_black_plate_and_black_text_overprints(printed):
+    inks = _inks(printed.path)
+    text = [(ink, overprint) for ink, op, overprint in inks if op == "text"]
+    on_black = [(ink, overprint) for ink, overprint in text if ink[:3] == (0, 0, 0)]
+    assert len(on_black) > 0.8 * len(text)  # headings and labels in the theme's colours aside
+    solid = [overprint for ink, overprint in on_black if ink[3] == 1]
+    assert solid and all(solid), "solid black text must overprint"
+    assert not any(overprint for ink, overprint in text if ink[3] < 1 or ink[:3] != (0, 0, 0))
+
+
+def test_print_ink_stays_under_the_total_area_coverage(printed):
+    from report.printing import CONDITIONS
+
+    limit = CONDITIONS[CONFIG.print_condition].total_ink
+    inks = {ink for ink, op, _overprint in _inks(printed.path) if op != "text"}
+    assert inks and max(sum(ink) for ink in inks) <= limit + 0.005
+
+
+def test_print_marks_are_on_every_plate(printed):
+    with pikepdf.open(printed.path) as pdf:
+        for page in pdf.pages:
+            spaces = page.obj.Resources.ColorSpace
+            names = [name for name, space in spaces.items()
+                     if isinstance(space, pikepdf.Array) and space[0] == "/Separation"
+                     and space[1] == "/All"]
+            assert names
+            content = page.obj.Contents.read_bytes()
+            assert f"{names[0]} CS 1 SCN".encode() in content
+
+
+def test_delta_e_2000_matches_the_published_test_data():
+    """Pairs from Sharma, Wu and Dalal (2005), the reference implementation's test data."""
+    from report.printing import delta_e_2000
+
+    pairs = [((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+             ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+             ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+             ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+             ((2.0776, 0.0795, -1.135), (0.9033, -0.0636, -0.5514), 0.9082)]
+    for first, second, expected in pairs:
+        assert delta_e_2000(first, second) == pytest.approx(expected, abs=1e-4)
 
 
 @pytest.mark.parametrize("edition", ["screen", "print"])
