@@ -7,3 +7,9 @@ The pipeline's stages are modules of this package; ``report.build.build`` runs t
 # every stage reads (here, so that importing it costs nothing: the command line's no-op build
 # must not import Babel).
 LANGUAGES: tuple[str, ...] = ("fr", "en")
+
+# Before anything loads the PDF engine: fontconfig sees the project's fonts only, never the
+# machine's or the user's (see report/fontconfig.py), in this process and in those it spawns.
+from .fontconfig import isolate as _isolate_fonts  # noqa: E402
+
+_isolate_fonts()

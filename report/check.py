@@ -59,3 +59,8 @@ def check_all(options: BuildOptions, diag: Diagnostics, progress: Progress = _qu
         with diag.collecting():
             render_bilingual_html(inputs.config, inputs.documents, inputs.theme,
                                   stylesheets(inputs.config, "bilingual"))
+    if "web" in options.editions:
+        from .web import check_web
+
+        progress("templates", "web edition: checking its templates and interface strings")
+        check_web(inputs, diag)

@@ -36,17 +36,20 @@ def parser() -> argparse.ArgumentParser:
         prog="python build.py",
         description="Build «Économie sociale 2.0 : Cap vers le numérique» from its survey data "
         "and content: French and English PDFs in dist/, with dist/manifest.json.",
-        epilog="Exit status: 0 success, 1 build error (the message names the file and line), "
-        "2 usage error.",
+        epilog="python build.py serve: serve the web edition on this machine and rebuild it on "
+        "save (serve --help). Exit status: 0 success, 1 build error (the message names the file "
+        "and line), 2 usage error.",
     )
     p.add_argument("--lang", choices=[*LANGUAGES, "all"], default=None,
                    help="language to build (default: all; personal reports: each enterprise's "
                    "own, French when the survey does not say)")
-    p.add_argument("--edition", choices=["screen", "print", "bilingual", "all", "personal"],
+    p.add_argument("--edition", choices=["screen", "print", "bilingual", "web", "all",
+                                         "personal"],
                    default="screen",
                    help="screen (tagged PDF/UA), print (PDF/X-4 with bleed and crop marks), "
-                   "bilingual (one screen PDF, French then English), all of these, or personal "
-                   "(one benchmark report per respondent, in personal/) (default: screen)")
+                   "bilingual (one screen PDF, French then English), web (a static site in "
+                   "web/, both languages), all of these, or personal (one benchmark report per "
+                   "respondent, in personal/) (default: screen)")
     p.add_argument("--respondents", metavar="ID,ID", default=None,
                    help="personal edition: only these respondents")
     p.add_argument("--limit", type=int, metavar="N", default=None,
@@ -86,7 +89,8 @@ def parser() -> argparse.ArgumentParser:
 
 def _options(args: argparse.Namespace) -> BuildOptions:
     languages = LANGUAGES if args.lang in (None, "all") else (args.lang,)
-    editions = ("screen", "print", "bilingual") if args.edition == "all" else (args.edition,)
+    editions = ("screen", "print", "bilingual", "web") if args.edition == "all" \
+        else (args.edition,)
     personal = None
     if args.edition == "personal":
         from .personal import PersonalOptions
@@ -110,7 +114,12 @@ def _diagnostics(args: argparse.Namespace) -> Diagnostics:
 def _summary(result: BuildResult, started: float) -> list[str]:
     lines = []
     for o in result.outputs:
-        lines.append(f"  {o.filename}: {o.pages} pages, {len(o.data) / 1e6:.1f} MB")
+        if o.edition != "web":
+            lines.append(f"  {o.filename}: {o.pages} pages, {len(o.data) / 1e6:.1f} MB")
+    web = [o for o in result.outputs if o.edition == "web"]
+    if web:
+        lines.append(f"  {web[0].filename.split('/')[0]}/: {len(web)} files, "
+                     f"{sum(len(o.data) for o in web) / 1e6:.1f} MB")
     lines.append(f"built in {time.perf_counter() - started:.1f} s")
     return lines
 
@@ -122,14 +131,19 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     """Run the command line; ``root`` is the project folder unless ``--root`` says otherwise."""
+    if argv is None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)  # the real command line, not a test calling main
+        exit_without_collecting()
+    words = sys.argv[1:] if argv is None else argv
+    if words[:1] == ["serve"]:  # the authors' server: its own options (serve --help)
+        from .web.serve import main as serve
+
+        return serve(words[1:], root)
     p = parser()
     args = p.parse_args(argv)
     if args.edition != "personal" and (args.respondents or args.limit is not None
                                        or args.scheduler):
         p.error("--respondents, --limit and --scheduler go with --edition personal")
-    if argv is None and threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)  # the real command line, not a test calling main
-        exit_without_collecting()
     if args.root is None:
         args.root = root
     if args.new_theme:  # scaffolding, not a build
@@ -179,6 +193,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     for line in summarise(diag.warnings):
         log.warning("%s", line)
     if args.verbose:
+        if result.engine:
+            log.debug("engine: %s", result.engine)
         for stage, seconds in result.timings.items():
             log.debug("%s", timing_line(stage, seconds))
     if args.check:

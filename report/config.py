@@ -140,6 +140,7 @@ class Config:
     editions: tuple[str, ...] = ("screen",)
     theme: str = "default"
     extra: dict[str, Any] = field(default_factory=dict)
+    print_condition: str = "FOGRA39"  # [print] condition: a key of report.printing.CONDITIONS
     address: tuple[str, ...] = ()  # the publisher's postal address ([address] lines)
     placeholders: frozenset[str] = frozenset()  # tables marked `placeholder = true`
 
@@ -229,6 +230,7 @@ def load_config(root: Path, diag: Diagnostics, *, languages: tuple[str, ...] = L
         languages=tuple(lang for lang in LANGUAGES if lang in languages),
         editions=tuple(e for e in EDITIONS if e in editions),
         theme=theme,
+        print_condition=report.print_.condition,
         address=tuple(report.address.lines) if report.address is not None else (),
         placeholders=frozenset(name for name, table in (
             ("isbn", report.isbn), ("isbn_print", report.isbn_print), ("address", report.address))

@@ -8,9 +8,17 @@ case studies, appendices) whose every piece of text is already safe HTML: shortc
 references pointing at their targets), Markdown rendered and sanitised. The templates only lay it out.
 
 Checks, all reported at once: unknown shortcodes, statistics, facts or exhibit ids (with the closest
-valid name); an exhibit placed twice, defined but never placed, or placed but never referred to.
+valid name); an exhibit placed twice, defined but never placed, or placed but never referred to;
+a sentence that asserts a difference or a threshold the data do not support (:mod:`report.claims`).
 When the survey's responses are invalid (``--check``), the statistics are None and every name the
 content uses is still checked against the codebook and the exhibit definitions.
+
+The statistical shortcodes print what the statistics stage computed and choose their words from
+its tests: ``{{stat}}`` (a percentage, «7 sur 10», an interval, a margin of error in points, a
+base), ``{{share}}`` (more than / about / less than half, a third…, from the interval),
+``{{compare}}`` (ahead of / on a par with / behind, from the design-based test of the difference),
+``{{flags}}`` (what the E and F of an exhibit mean, only those it has), ``{{design}}`` (the design
+and weighting figures of the methodology).
 
 With the editorial inputs (:mod:`report.editorial`), the document also gets its citations
 (``{{cite ID}}``: a footnote formatted by the bibliography's style, full at a work's first citation
@@ -30,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .charts import Chart
+from .claims import check_claims
 from .config import Config
 from .content import Content, Page
 from .diagnostics import Diagnostics
@@ -43,7 +52,11 @@ if TYPE_CHECKING:
 from .i18n import Formatter, Strings, typography
 from .markdown import SHORTCODE, MarkdownRenderer, Shortcode
 
-INLINE_CODES = ("stat", "ref", "fact", "design", "cite")
+INLINE_CODES = ("stat", "ref", "fact", "design", "share", "compare", "flags", "cite")
+DESIGN_KEYS = ("n", "N", "moe", "deff", "n_eff", "sampling_fraction", "confidence", "alpha",
+               "weight_min", "weight_max", "weight_mean", "weight_min_ratio", "weight_max_ratio",
+               "trim_low", "trim_high", "trimming", "deff_min", "deff_median", "deff_max",
+               "cv_caution", "cv_suppress", "n_caution", "n_suppress")
 
 
 @dataclass
@@ -142,7 +155,8 @@ class _Resolver:
                 close = difflib.get_close_matches(code.name, (*INLINE_CODES, "figure", "table"), 1)
                 raise code.error(f"unknown shortcode {code.name!r}",
                                  hint=f"did you mean {close[0]!r}?" if close else
-                                 "use stat, ref, fact, design, cite, figure or table")
+                                 "use stat, share, compare, flags, ref, fact, design, cite, figure "
+                                 "or table")
             return handler(code)
         except ReportError as exc:
             if exc.file != str(code.file):  # e.g. the codebook's «unknown variable»: point at
@@ -153,31 +167,60 @@ class _Resolver:
             self.diag.error(exc)
             return html.escape(code.text)
 
-    def _code_stat(self, code: Shortcode) -> str:
-        if len(code.args) != 1:
-            raise code.error("stat takes one variable name", hint="{{stat social_networks}}")
-        allowed = {"level", "by", "group", "fmt"}
+    def _options(self, code: Shortcode, allowed: set[str], args: int | tuple[int, int],
+                 example: str) -> None:
+        low, high = (args, args) if isinstance(args, int) else args
+        if not low <= len(code.args) <= high:
+            raise code.error(f"{code.name} takes {low if low == high else f'{low} or {high}'} "
+                             f"name{'s' if high > 1 else ''}", hint=example)
         for key in code.options:
             if key not in allowed:
                 raise code.error(f"unknown option {key!r}", hint=f"use {', '.join(sorted(allowed))}")
         if ("by" in code.options) != ("group" in code.options):
             raise code.error("by= and group= go together", hint="{{stat crm by=legal_form group=coop}}")
-        var = code.args[0]
-        level = code.options.get("level")
-        if "__" in var and var not in self.codebook.variables:
-            var, level = var.split("__", 1)
-        fmt = code.options.get("fmt", "pct")
-        if fmt not in ("pct", "outof10", "n", "ci"):
-            raise code.error(f"unknown format {fmt!r}", hint="use pct, outof10, n or ci")
-        if self.stats is None:  # the names only (see the module's docstring)
+
+    def _variable(self, name: str, level: str | None) -> tuple[str, str | None]:
+        """``barriers__cost`` names option ``cost`` of the multiple-response ``barriers``."""
+        if "__" in name and name not in self.codebook.variables:
+            return tuple(name.split("__", 1))  # type: ignore[return-value]
+        return name, level
+
+    def _estimate(self, code: Shortcode) -> Any:
+        """The estimate a shortcode names; None when the survey's data are invalid (the names
+        are then checked against the codebook only)."""
+        var, level = self._variable(code.args[0], code.options.get("level"))
+        if self.stats is None:
             self.codebook.query(var, level, code.options.get("by"), code.options.get("group"))
+            return None
+        return self.stats.stat(var, level=level, by=code.options.get("by"),
+                               group=code.options.get("group"))
+
+    def _cap(self, code: Shortcode, text: str) -> str:
+        if code.options.get("cap") not in (None, "yes"):
+            raise code.error("cap takes yes", hint="cap=yes at the start of a sentence")
+        return text[:1].upper() + text[1:] if code.options.get("cap") == "yes" else text
+
+    def _points(self, proportion: float) -> str:
+        """A margin in percentage points: «4,9 points de pourcentage» / "4.9 percentage points"."""
+        value = abs(proportion) * 100
+        number = self.fmt.number(value, 1)
+        one = value < 2 if self.lang == "fr" else number in ("1", "1.0")
+        return self.strings.format("stats.points_one" if one else "stats.points_many",
+                                   number=number)
+
+    def _code_stat(self, code: Shortcode) -> str:
+        self._options(code, {"level", "by", "group", "fmt"}, 1, "{{stat social_networks}}")
+        fmt = code.options.get("fmt", "pct")
+        if fmt not in ("pct", "outof10", "n", "ci", "moe"):
+            raise code.error(f"unknown format {fmt!r}", hint="use pct, outof10, n, ci or moe")
+        estimate = self._estimate(code)
+        if estimate is None:  # the names only (see the module's docstring)
             return html.escape(code.text)
-        estimate = self.stats.stat(var, level=level, by=code.options.get("by"),
-                                   group=code.options.get("group"))
         if fmt == "n":
             return html.escape(self.fmt.number(estimate.n))
         if estimate.flag == "suppressed" or estimate.p is None:
-            raise code.error("this estimate is suppressed (base under 10) and cannot be quoted")
+            raise code.error("this estimate is suppressed (F: a coefficient of variation above "
+                             "33.3 % or a base under 10) and cannot be quoted")
         caution = "\u00a0E" if estimate.flag == "caution" else ""
         if fmt == "pct":
             text = self.fmt.percent(estimate.p) + caution
@@ -187,9 +230,89 @@ class _Resolver:
             assert estimate.ci_low is not None and estimate.ci_high is not None  # not suppressed
             low, high = self.fmt.percent(estimate.ci_low), self.fmt.percent(estimate.ci_high)
             text = f"{low} à {high}" if self.lang == "fr" else f"{low} to {high}"
+        elif fmt == "moe":
+            text = self._points(estimate.moe)
         else:
-            raise code.error(f"unknown format {fmt!r}", hint="use pct, outof10, n or ci")
+            raise code.error(f"unknown format {fmt!r}", hint="use pct, outof10, n, ci or moe")
         return f'<span class="stat">{html.escape(text)}</span>'
+
+    def _code_share(self, code: Shortcode) -> str:
+        """{{share VAR [level=…] [by=… group=…] [of=half|third|…] [cap=yes]}}: «plus de la
+        moitié» when the whole 95 % interval is above the fraction, «moins de la moitié» when below,
+        «environ la moitié» when it holds it."""
+        from .claims import FRACTIONS, share_verdict
+
+        self._options(code, {"level", "by", "group", "of", "cap"}, 1,
+                      "{{share lacks_funds}} or {{share crm of=third}}")
+        of = code.options.get("of", "half")
+        if of not in FRACTIONS:
+            raise code.error(f"unknown fraction {of!r}", hint=f"use of={', '.join(FRACTIONS)}")
+        estimate = self._estimate(code)
+        if estimate is None:  # the names only
+            return html.escape(code.text)
+        if estimate.p is None:
+            raise code.error("this estimate is suppressed (F) and cannot be described")
+        verdict = share_verdict(estimate, FRACTIONS[of])
+        text = self._cap(code, self.strings[f"stats.share_{of}_{verdict}"])
+        return f'<span class="claim">{html.escape(text)}</span>'
+
+    def _code_compare(self, code: Shortcode) -> str:
+        """{{compare A B [by=… group=…]}}: two variables on the same respondents (paired);
+        {{compare A by=… group=G vs=H}}: one variable in two groups (vs=rest: the other groups).
+        «devant» / «au même niveau que» / «derrière» from the design-based test at 95 %."""
+        from .claims import compare_verdict
+
+        self._options(code, {"level", "other_level", "by", "group", "vs", "cap"}, (1, 2),
+                      "{{compare social_networks website_info}}")
+        if (len(code.args) == 2) == ("vs" in code.options):
+            raise code.error("compare takes a second variable or vs=GROUP, not both",
+                             hint="{{compare social_networks website_info}} or {{compare erp "
+                             "by=legal_form group=coop vs=npo}}")
+        var, level = self._variable(code.args[0], code.options.get("level"))
+        other = other_level = None
+        if len(code.args) == 2:
+            other, other_level = self._variable(code.args[1], code.options.get("other_level"))
+        if self.stats is None:  # the names only
+            by, group, vs = (code.options.get(k) for k in ("by", "group", "vs"))
+            self.codebook.query(var, level, by, group)
+            if other is not None:
+                self.codebook.query(other, other_level, by, group)
+            elif vs != "rest":
+                self.codebook.check_group(by, vs)
+            return html.escape(code.text)
+        difference = self.stats.compare(var, other, level=level, other_level=other_level,
+                                        by=code.options.get("by"),
+                                        group=code.options.get("group"),
+                                        vs=code.options.get("vs"))
+        if not difference.tested:
+            raise code.error("one side of this comparison is suppressed (F) or rests on fewer "
+                             "than 10 respondents: it cannot be tested")
+        text = self._cap(code, self.strings[f"stats.compare_{compare_verdict(difference)}"])
+        return f'<span class="claim">{html.escape(text)}</span>'
+
+    def _code_flags(self, code: Shortcode) -> str:
+        """{{flags ID}}: what the E and F of a figure or table mean, saying only those it has."""
+        from .statistics import CAUTION_N, CV_CAUTION, CV_SUPPRESS, SUPPRESS_N
+
+        self._options(code, set(), 1, "{{flags tab-equipment-by-size}}")
+        key = code.args[0]
+        if key not in self.defined:
+            close = difflib.get_close_matches(key, list(self.defined), 1)
+            raise code.error("unknown figure or table id",
+                             hint=f"did you mean {close[0]!r}?" if close else None)
+        if key not in self.exhibits:  # not computed: the names only
+            return html.escape(code.text)
+        flags = {c.flag for row in self.exhibits[key].cells for c in row}
+        limits = {"cv_low": self.fmt.percent(CV_CAUTION, 1),
+                  "cv_high": self.fmt.percent(CV_SUPPRESS, 1),
+                  "n_caution": self.fmt.number(CAUTION_N), "n_suppressed": self.fmt.number(SUPPRESS_N)}
+        parts = []
+        if "caution" in flags:
+            parts.append(self.strings.format("stats.flags_caution", **limits))
+        if "suppressed" in flags:
+            parts.append(self.strings.format(
+                "stats.flags_suppressed" if parts else "stats.flags_suppressed_alone", **limits))
+        return html.escape(" ".join(parts) or self.strings["stats.flags_none"])
 
     def _code_fact(self, code: Shortcode) -> str:
         key = code.args[0] if code.args else ""
@@ -205,18 +328,53 @@ class _Resolver:
         return html.escape(text)
 
     def _code_design(self, code: Shortcode) -> str:
+        from statistics import median
+
+        from .statistics import CAUTION_N, CV_CAUTION, CV_SUPPRESS, SUPPRESS_N
+
         key = code.args[0] if code.args else ""
         if self.stats is None:  # the names only (see the module's docstring)
-            if key not in ("n", "N", "moe", "deff", "n_eff"):
-                raise code.error("unknown design figure", hint="use n, N, moe, deff, n_eff")
+            if key not in DESIGN_KEYS:
+                raise code.error("unknown design figure", hint=f"use {', '.join(DESIGN_KEYS)}")
             return html.escape(code.text)
-        design = self.stats.design
+        stats = self.stats
+        design = stats.design
+        mean = design.weight_mean
+
+        def effects() -> list[float]:
+            return stats.design_effects()
+
+        def trimming() -> str:
+            low = self.fmt.number((design.untrimmed_min or design.weight_min) / mean, 2)
+            high = self.fmt.number((design.untrimmed_max or design.weight_max) / mean, 2)
+            return self.strings.format("stats.trimming_some" if design.trimmed else
+                                       "stats.trimming_none", count=self.fmt.number(design.trimmed),
+                                       low=low, high=high)
+
         values = {
             "n": lambda: self.fmt.number(design.n),
             "N": lambda: self.fmt.number(design.N),
-            "moe": lambda: self.fmt.percent(design.moe_max, 1),
+            "moe": lambda: self._points(design.moe_max),
             "deff": lambda: self.fmt.number(design.deff, 2),
             "n_eff": lambda: self.fmt.number(design.n_eff),
+            "sampling_fraction": lambda: self.fmt.percent(design.n / design.N, 1),
+            "confidence": lambda: self.fmt.percent(design.confidence),
+            "alpha": lambda: self.fmt.percent(1 - design.confidence),
+            "weight_min": lambda: self.fmt.number(design.weight_min, 1),
+            "weight_max": lambda: self.fmt.number(design.weight_max, 1),
+            "weight_mean": lambda: self.fmt.number(mean, 1),
+            "weight_min_ratio": lambda: self.fmt.number(design.weight_min / mean, 2),
+            "weight_max_ratio": lambda: self.fmt.number(design.weight_max / mean, 2),
+            "trim_low": lambda: self.fmt.number(design.trim[0], 1),
+            "trim_high": lambda: self.fmt.number(design.trim[1]),
+            "trimming": trimming,
+            "deff_min": lambda: self.fmt.number(min(effects()), 2),
+            "deff_median": lambda: self.fmt.number(median(effects()), 2),
+            "deff_max": lambda: self.fmt.number(max(effects()), 2),
+            "cv_caution": lambda: self.fmt.percent(CV_CAUTION, 1),
+            "cv_suppress": lambda: self.fmt.percent(CV_SUPPRESS, 1),
+            "n_caution": lambda: self.fmt.number(CAUTION_N),
+            "n_suppress": lambda: self.fmt.number(SUPPRESS_N),
         }
         if key not in values:
             raise code.error("unknown design figure", hint=f"use {', '.join(values)}")
@@ -449,6 +607,9 @@ def build_document(config: Config, content: Content, lang: str, stats: Statistic
         resolver.page = section.id
         if section.kind in ("front", "chapter", "appendix"):
             resolver.citations = None  # a new chapter cites its works in full again
+        if stats is not None:  # with invalid responses there is nothing to judge claims by
+            check_claims(page.body, file=Path(page.file or page.path), first_line=page.body_line,
+                         lang=lang, stats=stats, md=renderer.md, diag=diag)
         with diag.collecting():
             rendered = renderer.render(page.body, file=Path(page.file or page.path),
                                        first_line=page.body_line,

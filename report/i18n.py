@@ -17,6 +17,7 @@ the French space before %).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -139,6 +140,7 @@ _FR_UNIT = re.compile(r"(?<=\d) (?=(?:h|min|s|km|m|kg|g|Ko|Mo|Go|To)(?![\w'’-]
 _APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure; the same runs of text come back at every rebuild
 def typography(text: str, lang: str) -> str:
     """Apply the language's typographic spacing and apostrophes to a run of plain text.
 

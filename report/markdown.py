@@ -27,6 +27,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -43,6 +44,7 @@ CONTAINERS = ("callout", "checklist", "note")
 SLOT_TAG = "es20-slot"
 SLOT = f"<{SLOT_TAG}>{{}}</{SLOT_TAG}>"
 SLOT_RE = re.compile(f"<{SLOT_TAG}>(\\d+)</{SLOT_TAG}>")
+LANG_TAG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 ALLOWED_TAGS = {
     "p", "em", "strong", "a", "ul", "ol", "li", "blockquote", "code", "pre", "br", "hr",
@@ -181,6 +183,9 @@ class MarkdownRenderer:
         md = MarkdownIt("commonmark", {"html": False, "typographer": False})
         md.enable(["table", "strikethrough"])
         md.use(footnote_plugin)
+        # A phrase in another language: [Économie sociale : un usage encore timide]{lang=fr}
+        # (only lang; a screen reader then reads it in that language).
+        md.use(attrs_plugin, after=(), spans=True, allowed=["lang"])
         for name in CONTAINERS:
             md.use(container_plugin, name)
         md.inline.ruler.before("text", "shortcode", _shortcode_rule)
@@ -275,6 +280,7 @@ class MarkdownRenderer:
                 slot: Callable[[str], str], footnotes: dict[int, str]) -> str:
         parts: list[str] = []
         current = line
+        langs = [self.lang]  # a [phrase]{lang=…} is typeset in its own language
         for child in token.children or []:
             if child.type in ("softbreak", "hardbreak"):
                 current += 1
@@ -285,9 +291,21 @@ class MarkdownRenderer:
                                      hint="put the shortcode in a paragraph of its own")
                 parts.append(slot(resolver.inline(code)))
             elif child.type == "text":
-                parts.append(html.escape(typography(child.content, self.lang), quote=False))
+                parts.append(html.escape(typography(child.content, langs[-1]), quote=False))
             elif child.type == "footnote_ref":
                 parts.append(slot(footnotes[child.meta["id"]]))
+            elif child.type == "span_open":
+                lang = str(child.attrGet("lang"))
+                if not LANG_TAG.match(lang):
+                    raise ContentError("a [phrase]{lang=…} needs a language code",
+                                       file=file, line=current, value=child.attrGet("lang"),
+                                       hint="write a code such as lang=fr or lang=en")
+                langs.append(lang.split("-")[0] if lang.split("-")[0] in ("fr", "en") else langs[-1])
+                parts.append(self.md.renderer.render([child], self.md.options, {}))
+            elif child.type == "span_close":
+                if len(langs) > 1:
+                    langs.pop()
+                parts.append(self.md.renderer.render([child], self.md.options, {}))
             elif child.type == "image":
                 raise ContentError("images are placed with {{figure ID}}, not Markdown images",
                                    file=file, line=current, value=child.attrs.get("src"),

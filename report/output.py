@@ -126,21 +126,27 @@ def _process_alive(pid: int) -> bool:
 
 
 def _temporaries(folder: Path, names: Iterable[str]) -> list[tuple[Path, int | None]]:
-    """This module's temporary files for these output names: (path, process id or None)."""
+    """This module's temporary files for these output names: (path, process id or None).
+
+    A name may lie in a subfolder (``web/fr/index.html``): its temporaries are beside it."""
     found: list[tuple[Path, int | None]] = []
-    if not folder.is_dir():
-        return found
     tail = re.compile(r"(?:(\d+)\.)?[A-Za-z0-9_]+\.tmp")
-    prefixes = [f".{name}." for name in names]
-    for entry in folder.iterdir():
-        if not entry.name.startswith(".") or not entry.name.endswith(".tmp"):
+    by_folder: dict[Path, list[str]] = {}
+    for name in names:
+        path = folder / name
+        by_folder.setdefault(path.parent, []).append(f".{path.name}.")
+    for where, prefixes in by_folder.items():
+        if not where.is_dir():
             continue
-        for prefix in prefixes:
-            match = tail.fullmatch(entry.name[len(prefix):]) if entry.name.startswith(prefix) \
-                else None
-            if match is not None:
-                found.append((entry, int(match.group(1)) if match.group(1) else None))
-                break
+        for entry in where.iterdir():
+            if not entry.name.startswith(".") or not entry.name.endswith(".tmp"):
+                continue
+            for prefix in prefixes:
+                match = tail.fullmatch(entry.name[len(prefix):]) \
+                    if entry.name.startswith(prefix) else None
+                if match is not None:
+                    found.append((entry, int(match.group(1)) if match.group(1) else None))
+                    break
     return found
 
 
@@ -279,13 +285,44 @@ def update_manifest(entries: list[dict[str, object]], out_dir: Path) -> Path:
     return manifest_path
 
 
-def write_outputs(outputs: list[Output], out_dir: Path) -> Path:
+def _inside(out_dir: Path, name: str) -> Path | None:
+    """``out_dir / name`` when it lies inside ``out_dir`` (a manifest names files, never ``..``)."""
+    path = out_dir / name
+    try:
+        path.resolve().relative_to(out_dir.resolve())
+    except (ValueError, OSError):
+        return None
+    return path
+
+
+def _remove_superseded(out_dir: Path, names: Iterable[str]) -> None:
+    """Remove files an earlier build wrote and this one replaced, then their emptied folders."""
+    for name in names:
+        path = _inside(out_dir, name)
+        if path is None or not path.is_file():
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+        folder = path.parent
+        while folder != out_dir and out_dir in folder.parents:
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
+
+
+def write_outputs(outputs: list[Output], out_dir: Path,
+                  replace: Callable[[dict[str, object]], bool] | None = None) -> Path:
     """Write every output and the manifest, all or nothing; return the manifest's path.
 
     The manifest keeps the entries of earlier builds for files this build did not rebuild (another
     theme or edition, the personal reports), as long as the file is still there with the size it
     lists. At every instant it lists only files that are there with their hash, as far as this
-    module's writes go (see the module's docstring).
+    module's writes go (see the module's docstring). Entries for which ``replace`` is true are not
+    kept: this build's outputs replace them as a whole (a site whose pages or index files changed
+    names); their files that this build did not write again are removed once the final manifest,
+    which does not list them, is in place.
     """
     paths = [out_dir / o.filename for o in outputs]
     if len(set(paths)) != len(paths):
@@ -297,8 +334,11 @@ def write_outputs(outputs: list[Output], out_dir: Path) -> Path:
         out_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(out_dir, [*(o.filename for o in outputs), MANIFEST])
         fresh = {o.filename for o in outputs}
-        kept = [e for e in _previous_entries(manifest_path)
-                if e.get("path") not in fresh and _still_there(e, out_dir)]
+        previous = _previous_entries(manifest_path)
+        superseded = [str(e.get("path")) for e in previous
+                      if replace is not None and replace(e) and e.get("path") not in fresh]
+        kept = [e for e in previous if e.get("path") not in fresh
+                and str(e.get("path")) not in superseded and _still_there(e, out_dir)]
         for output, path in zip(outputs, paths, strict=True):
             staged.append((_stage(path, output.data), path))
         interim = _stage(manifest_path, _manifest_bytes(kept, publishing=True))
@@ -312,6 +352,7 @@ def write_outputs(outputs: list[Output], out_dir: Path) -> Path:
                 os.replace(tmp, path)
             _fsync_folder(out_dir)
             os.replace(final, manifest_path)  # then every entry, each true
+        _remove_superseded(out_dir, superseded)  # listed by neither manifest
     except OSError as exc:
         raise OutputError(f"cannot write the output folder: {exc.strerror or exc}",
                           file=exc.filename or out_dir,

@@ -16,28 +16,35 @@ Page geometry: :func:`page_css` gives the engine the trim size from the configur
 Editions:
 
 * ``screen``: tagged PDF/UA-1 in RGB, with the document language, title, author, subject and
-  keywords (from the HTML's ``<title>`` and ``<meta>``), bookmarks and live internal links.
+  keywords (from the HTML's ``<title>`` and ``<meta>``), bookmarks and live internal links; the
+  engine's structure tree is completed by :mod:`report.pdfua` (artifacts, links, notes, tables,
+  languages, page labels).
 * ``print``: PDF/X-4. Trim size plus 3 mm bleed (the PDF's TrimBox and BleedBox), crop and
-  registration marks in a slug beyond the bleed, every colour separated to DeviceCMYK (near-neutral
-  text and rules on the black plate alone) with a CMYK output intent whose ICC profile is generated
-  here (:func:`cmyk_profile`), no link annotations, and a warning for any raster image under 300 dpi.
+  registration marks in a slug beyond the bleed, every colour separated to DeviceCMYK for a
+  registered printing condition (FOGRA39 by default) whose ICC profile is the output intent, no
+  link annotations (all done by :mod:`report.printing`), and a warning for any raster image under
+  300 dpi or in RGB (:func:`report.rasters.raster_problems`).
 
 Reproducibility: the dates come from the configuration (never the clock), fonts are subset with
 ``SOURCE_DATE_EPOCH`` set to it, the file identifier is a hash of the content, and the XMP document id
-that WeasyPrint's PDF/X writer draws at random is replaced by one derived from the input.
+that WeasyPrint's PDF/X writer draws at random is replaced by one derived from the input. The engine
+sees the project's and the theme's fonts only (:mod:`report.fontconfig`), and the fonts are subset
+by HarfBuzz-Subset where the machine has it (:mod:`report.system` says which, and it is part of
+every cache key).
+
+The engine runs unpatched: everything here goes through WeasyPrint's and pydyf's public interfaces
+(the fetcher, ``render``, ``write_pdf`` and its ``finisher`` hook, pydyf's objects), and the print
+edition's raster images are checked in the written file (:mod:`report.rasters`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
-import functools
 import hashlib
 import io
 import mimetypes
 import os
 import re
-import struct
 import time
 import uuid
 from dataclasses import dataclass
@@ -45,20 +52,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import numpy as np
 import pydyf
 import weasyprint
-from fontTools import subset as _ft_subset
-from weasyprint.css import ColorProfile
-from weasyprint.images import RasterImage
-from weasyprint.pdf import fonts as _wp_fonts
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .cache import Cache
-from .cache import key as cache_key
+from . import pdfua
 from .config import PAGE_SIZES
 from .diagnostics import Diagnostics
 from .errors import RenderError
+from .printing import PrintSetup, print_setup
+from .printing import finish as finish_print
+from .rasters import raster_problems
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
 VARIANTS = {"screen": "pdf/ua-1", "print": "pdf/x-4"}
@@ -162,6 +166,11 @@ class ProjectFetcher(URLFetcher):
         return None
 
 
+# WeasyPrint's notice, once per font of every edition, that a machine without HarfBuzz-Subset
+# subsets with fontTools: the build says it once instead (report.system.subsetter_warning).
+FONTTOOLS_NOTICE = "Using fontTools instead of HarfBuzz-Subset for font"
+
+
 def page_css(page_size: str, edition: str) -> str:
     """The page geometry, a stylesheet given to the engine beside the edition's own.
 
@@ -183,127 +192,57 @@ def page_css(page_size: str, edition: str) -> str:
     return "\n".join(rules) + "\n"
 
 
-@contextlib.contextmanager
-def _patched(owner: Any, name: str, value: Any) -> Any:
-    """Set ``owner.name`` to ``value`` for the body, and put the original back after, whatever
-    happens (what ``unittest.mock.patch.object`` does, without its 25 ms of imports in each
-    process)."""
-    original = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, original)
+_COMPRESSED = re.compile(rb"<</Filter ?/FlateDecode ?/Length (\d+)>>\nstream\n")
+_END_OF_STREAM = b"\nendstream"
 
 
-@contextlib.contextmanager
-def _drop_tables_before_subsetting() -> Any:
-    """Make fontTools drop the tables it is told to drop *before* it reads the font's layout.
+def compress_streams_once(document: Any, pdf: pydyf.PDF) -> None:
+    """Compress each stream of the PDF now, once, instead of twice while the file is written.
 
-    When the machine has no HarfBuzz-Subset, WeasyPrint subsets the embedded fonts with fontTools
-    and drops their ``GSUB`` and ``GPOS`` tables (the PDF needs only outlines). fontTools ≥ 4.60
-    opens every subsetting with ``_compact_layout_tables``, which decompiles ``GSUB``, ``GPOS`` and
-    ``GDEF`` in full, and only then deletes the dropped ones: for Inter's and Charis SIL's large
-    kerning tables that is 3 to 4 s of an edition's 5 s of writing, spent on data thrown away.
-
-    Deleting the dropped tables first, exactly as ``Subsetter._prune_pre_subset`` would (including
-    a legacy ``kern`` table hidden by ``GPOS``), gives byte-identical fonts (a test checks it).
-    The patch is in place only while one edition is written.
+    With a file identifier (the build asks for one: the hash of the file's content), pydyf turns
+    every object into bytes twice, once to write it and once to hash the file, and compresses
+    each stream (zlib, level 9) at each turn: a third of the time writing the file takes. Run last
+    in WeasyPrint's ``finisher`` hook, when no stream changes any more, this gives each stream its
+    compressed content, compressed by pydyf itself (a stream of the same items), with
+    ``/FlateDecode`` among its own entries: pydyf then has nothing left to compress. Only public
+    attributes of ``pydyf.Stream`` are used (``stream``, ``extra``, ``compress``, ``data``); the
+    file is byte-identical (tested), and a stream whose compressed form does not read as expected
+    is left to pydyf, so a later pydyf can change the bytes but never break the file.
     """
-    original = _ft_subset.Subsetter.subset
-
-    def subset(self: Any, font: Any) -> None:
-        drop = {tag.strip() for tag in self.options.drop_tables}
-        hidden_kern = "kern" in font and "GPOS" in font and not self.options.legacy_kern
-        for tag in list(font.keys()):
-            if tag.strip() in drop or (tag == "kern" and hidden_kern):
-                del font[tag]
-        original(self, font)
-
-    with _patched(_ft_subset.Subsetter, "subset", subset):
-        yield
-
-
-@contextlib.contextmanager
-def _serialise_streams_once() -> Any:
-    """Make pydyf serialise and compress each stream of the PDF once, not twice.
-
-    With a file identifier (which the build asks for: it is the hash of the file's content),
-    ``pydyf.PDF.write`` converts every object to bytes to write it, then again to hash the file,
-    and ``Stream.data`` rebuilds and compresses (zlib level 9) the stream at each call: half of
-    the 1.15 s of CPU that writing the French screen edition's file took. While ``write`` runs,
-    and only then (before it, WeasyPrint and the print edition's finishing still change the
-    streams), each stream's bytes are kept from their first use. Nothing changes a stream inside
-    ``write``, so the file is byte-identical (a test checks it); the patch is in place only while
-    one edition is written.
-    """
-    original_data, original_write = pydyf.Stream.data, pydyf.PDF.write
-    writing: dict[int, tuple[pydyf.Stream, bytes]] | None = None
-
-    def data(self: pydyf.Stream) -> bytes:
-        if writing is None:
-            return original_data.fget(self)
-        kept = writing.get(id(self))  # the stream is kept too: its id cannot be reused meanwhile
-        if kept is None:
-            kept = writing[id(self)] = (self, original_data.fget(self))
-        return kept[1]
-
-    def write(self: pydyf.PDF, *args: Any, **kwargs: Any) -> Any:
-        nonlocal writing
-        writing = {}
-        try:
-            return original_write(self, *args, **kwargs)
-        finally:
-            writing = None
-
-    with _patched(pydyf.Stream, "data", property(data)), \
-            _patched(pydyf.PDF, "write", write):
-        yield
-
-
-@contextlib.contextmanager
-def _reuse_subset_fonts(cache: Cache) -> Any:
-    """Take each embedded font's subset from ``cache`` when the same font was subset to the same
-    glyphs before, and store the ones made now.
-
-    Subsetting with fontTools is about a second of each edition's writing, and its result depends
-    only on the font file, the glyphs the edition uses, the hinting and notdef settings and the
-    date in ``SOURCE_DATE_EPOCH``, all of which are in the key (with the dependencies' versions).
-    A paragraph edited between two builds rarely brings a glyph the edition did not use already,
-    and an edition's print and screen versions use the same glyphs: both then reuse the subsets.
-    Only fontTools subsetting is cached (WeasyPrint prefers HarfBuzz-Subset when the machine has
-    it, and that is fast). The patch is in place only while one edition is written.
-    """
-    original = _wp_fonts.Font._fonttools_subset
-
-    def subset(self: Any, to_unicode: dict[int, str], hinting: bool) -> None:
-        name = cache_key("font-subset", hashlib.sha256(self.file_content).hexdigest(),
-                         str(self.index), ",".join(map(str, sorted(to_unicode))), str(hinting),
-                         str(bool(self.missing)), os.environ.get("SOURCE_DATE_EPOCH", ""))
-        cached = cache.get("font-subsets", name)
-        if cached is not None:
-            self.file_content = cached
-            return
-        original(self, to_unicode, hinting)
-        cache.put("font-subsets", name, self.file_content)
-
-    with _patched(_wp_fonts.Font, "_fonttools_subset", subset):
-        yield
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Stream) or not obj.compress or "Filter" in obj.extra:
+            continue
+        whole = pydyf.Stream(obj.stream, compress=True).data
+        header = _COMPRESSED.match(whole)
+        if header is None or not whole.endswith(_END_OF_STREAM):
+            continue
+        body = whole[header.end():-len(_END_OF_STREAM)]
+        if len(body) != int(header[1]):
+            continue
+        obj.stream = [body]
+        obj.extra["Filter"] = "/FlateDecode"
+        obj.compress = False
 
 
 def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: str,
                title: str, epoch: int, diag: Diagnostics | None = None,
-               page_size: str = "letter", cache: Cache | None = None,
-               font_config: Any = None) -> RenderedPDF:
-    """Lay out and write one edition.
+               page_size: str = "letter", font_config: Any = None,
+               printing: PrintSetup | None = None) -> RenderedPDF:
+    """Lay out and write one edition; the screen edition's structure is then completed by
+    :mod:`report.pdfua`, the print edition's colours separated by :mod:`report.printing` (with
+    ``printing``: the printing condition and the theme's inks; FOGRA39 and none by default).
 
     What the engine logs, resources the fetcher refused and print problems go to ``diag`` (a
     warning each; an engine error as an error; under ``--strict`` every warning is an error),
     named by ``title``; they are also returned in :attr:`RenderedPDF.warnings`, for the cache.
-    ``cache``: where font subsets are reused from and kept (:func:`_reuse_subset_fonts`); without
-    it, every font is subset anew, as WeasyPrint alone would. ``font_config``: a WeasyPrint
-    ``FontConfiguration`` kept by a process that renders many documents with the same fonts
-    (the personal reports), so that the fonts are read and registered once (same bytes).
+    ``font_config``: a WeasyPrint ``FontConfiguration`` kept by a process that renders many
+    documents with the same fonts (the personal reports), so that the fonts are read and
+    registered once (same bytes).
+
+    WeasyPrint runs as it is, without patches: it subsets the fonts with HarfBuzz-Subset where the
+    machine has it (see :mod:`report.system`), and the only change to its work is done through its
+    public ``finisher`` hook (:func:`compress_streams_once`); the finished file is then read and
+    completed with pikepdf (:mod:`report.pdfua`, :mod:`report.printing`).
     """
     diag = diag if diag is not None else Diagnostics()
     fetcher = ProjectFetcher(roots)
@@ -317,26 +256,35 @@ def render_pdf(html: str, *, base_url: Path, roots: tuple[Path, ...], edition: s
     }
     found: list[str] = []
     try:
-        with diag.engine_log("weasyprint", where=title, ignore=("HarfBuzz-Subset",)) as messages:
-            profiles = {"device-cmyk": _output_profile()} if edition == "print" else {}
+        with diag.engine_log("weasyprint", where=title, ignore=(FONTTOOLS_NOTICE,)) as messages:
+            if edition == "print" and printing is None:
+                printing = print_setup()
+            profiles = {"device-cmyk": printing.color_profile()} \
+                if printing is not None and edition == "print" else {}
             started = time.perf_counter()
             document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + "/",
                                        url_fetcher=fetcher).render(
                 stylesheets=[weasyprint.CSS(string=geometry)], color_profiles=profiles,
                 font_config=font_config, **options)
             laid_out = time.perf_counter()
+            semantics = pdfua.read_semantics(html, [page.anchors for page in document.pages]) \
+                if edition == "screen" else None
             _set_dates(document.metadata, epoch)
-            finisher = None
-            if edition == "print":
-                found = _raster_problems(document)
-                seed = hashlib.sha256(f"{edition}\0{geometry}\0{html}".encode()).digest()
-                finisher = functools.partial(_finish_print,
-                                             document_id=str(uuid.UUID(bytes=seed[:16])))
-            with _drop_tables_before_subsetting(), _serialise_streams_once(), (
-                    _reuse_subset_fonts(cache) if cache is not None and cache.enabled
-                    else contextlib.nullcontext()):
-                data = document.write_pdf(finisher=finisher, **options)
+            data = document.write_pdf(finisher=compress_streams_once, **options)
+            if printing is not None and edition == "print":
+                seed = hashlib.sha256(f"{edition}\0{geometry}\0{printing.condition.key}\0{html}"
+                                      .encode()).digest()
+                finished = finish_print(data, printing,
+                                        document_id=str(uuid.UUID(bytes=seed[:16])))
+                data = finished.data
+                found += finished.problems
+            if semantics is not None:
+                repaired = pdfua.repair(data, semantics)
+                data = repaired.data
+                found += repaired.problems
             seconds = (laid_out - started, time.perf_counter() - laid_out)
+            if edition == "print":
+                found += raster_problems(data, fetcher.served, MIN_DPI)
     except RenderError:
         raise
     except Exception as exc:  # the engine's own failure, with its message
@@ -361,221 +309,3 @@ def _set_dates(metadata: Any, epoch: int) -> None:
     if not metadata.created:
         metadata.created = _dt.datetime.fromtimestamp(epoch, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     metadata.modified = metadata.modified or metadata.created
-
-
-def _raster_problems(document: Any) -> list[str]:
-    """Raster images of the print edition drawn at less than :data:`MIN_DPI` or not in CMYK/grey."""
-    problems = []
-    for number, page in enumerate(document.pages, 1):
-        stack = [page._page_box]  # the laid-out boxes: WeasyPrint has no public API for them
-        while stack:
-            box = stack.pop()
-            stack.extend(getattr(box, "children", ()))
-            image = getattr(box, "replacement", None)
-            if not isinstance(image, RasterImage) or not box.width or not box.height:
-                continue
-            dpi = min(image.width / box.width, image.height / box.height) * 96  # CSS px = 1/96 in
-            name = box.element.get("src", "?") if box.element is not None else "?"
-            if dpi < MIN_DPI:
-                problems.append(f"page {number}: raster image {name} prints at {dpi:.0f} dpi "
-                                f"(at least {MIN_DPI} needed)")
-            if image.mode not in ("1", "L", "LA", "CMYK"):
-                problems.append(f"page {number}: raster image {name} is {image.mode}, not CMYK")
-    return problems
-
-
-# -- print: boxes, colour and metadata of the PDF/X file --------------------------------------
-_RGB_OPERATOR = re.compile(rb"(\S+) (\S+) (\S+) (rg|RG)")
-_XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]+")
-
-
-def _finish_print(document: Any, pdf: pydyf.PDF, *, document_id: str) -> None:
-    """The last touches of the PDF/X-4 file, on WeasyPrint's PDF objects before they are written.
-
-    * BleedBox = TrimBox + the real bleed (the engine's bleed area is wider: it holds the marks);
-    * no annotations (links) on the pages, which PDF/X forbids inside the BleedBox;
-    * every RGB colour operator replaced by its CMYK separation (:func:`rgb_to_cmyk`);
-    * the output intent named as a custom printing condition described by the generated profile;
-    * a document id derived from the input instead of WeasyPrint's random one.
-    """
-    bleed = PRINT_BLEED_MM / 25.4 * 72
-    for obj in pdf.objects:
-        if isinstance(obj, pydyf.Stream):
-            for i, item in enumerate(obj.stream):
-                if isinstance(item, bytes) and (match := _RGB_OPERATOR.fullmatch(item)):
-                    cmyk = rgb_to_cmyk(*(float(match[n]) for n in (1, 2, 3)))
-                    operator = b"k" if match[4] == b"rg" else b"K"
-                    obj.stream[i] = b" ".join([*(b"%.4g" % v for v in cmyk), operator])
-        elif isinstance(obj, dict) and obj.get("Type") == "/Page":
-            x0, y0, x1, y1 = obj["TrimBox"]
-            obj["BleedBox"] = pydyf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
-            obj.pop("Annots", None)
-    for intent in pdf.catalog.get("OutputIntents", ()):
-        intent["OutputConditionIdentifier"] = pydyf.String("Custom")
-        intent["OutputCondition"] = pydyf.String(PROFILE_DESCRIPTION)
-        intent["Info"] = pydyf.String(PROFILE_DESCRIPTION)
-    xmp = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
-    xmp.stream = [_XMP_DOCUMENT_ID.sub(b"uuid:" + document_id.encode(), chunk)
-                  for chunk in xmp.stream]
-
-
-# -- print: the CMYK printing condition --------------------------------------------------------
-# No freely licensed CMYK characterisation ships with a pip package, so the output intent's profile
-# is computed here, deterministically, from a model of coated offset printing: the Lab values of the
-# 16 Neugebauer primaries (paper, solids and overprints, close to ISO 12647-2 PC1 / FOGRA39; overprints
-# with black multiply reflectances), Yule-Nielsen spreading (n = 2), 12 % tone value increase at
-# 50 %, medium grey-component replacement and a 300 % total ink limit. It is a faithful description
-# of how this file's CMYK values were chosen, not a press's measured characterisation: a printer who
-# names a condition (e.g. GRACoL 2013 / CRPC6) can convert to it from this intent.
-PROFILE_DESCRIPTION = "es20 coated offset CMYK, modelled (ISO 12647-2 PC1-like primaries, 300% TAC)"
-_D50 = np.array([0.9642, 1.0, 0.8249])
-_PAPER = (95.0, 0.0, -2.0)
-_SOLIDS = {0b000: _PAPER, 0b001: (55.0, -37.0, -50.0), 0b010: (48.0, 74.0, -3.0),
-           0b100: (89.0, -5.0, 93.0), 0b011: (24.0, 22.0, -46.0), 0b101: (50.0, -65.0, 27.0),
-           0b110: (47.0, 68.0, 48.0), 0b111: (23.0, 0.0, 0.0)}  # bits: cyan, magenta, yellow
-_BLACK = (16.0, 0.0, 0.0)
-_TVI = 0.12
-_TOTAL_INK = 3.0
-_NEUTRAL_CHROMA = 10.0  # below this chroma, text-dark and mid tones print on the black plate alone
-_NEUTRAL_MAX_L = 85.0  # ... but light tints (box backgrounds) keep their hue
-_SRGB_TO_XYZ_D50 = np.array([[0.4360747, 0.3850649, 0.1430804],
-                             [0.2225045, 0.7168786, 0.0606169],
-                             [0.0139322, 0.0971045, 0.7141733]])
-
-
-def _lab_to_xyz(lab: Any) -> np.ndarray:
-    lab = np.asarray(lab, dtype=float)
-    fy = (lab[..., 0] + 16) / 116
-    f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], axis=-1)
-    cube = f * f * f
-    return np.where(cube > 216 / 24389, cube, (116 * f - 16) * 27 / 24389) * _D50
-
-
-def _xyz_to_lab(xyz: Any) -> np.ndarray:
-    t = np.asarray(xyz, dtype=float) / _D50
-    f = np.where(t > 216 / 24389, np.cbrt(np.maximum(t, 0)), (24389 / 27 * t + 16) / 116)
-    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]),
-                     200 * (f[..., 1] - f[..., 2])], axis=-1)
-
-
-@functools.cache
-def _primaries() -> np.ndarray:
-    """Square roots (Yule-Nielsen n = 2) of the primaries' XYZ, relative to the paper."""
-    paper = _lab_to_xyz(_PAPER)
-    colours = [_lab_to_xyz(_SOLIDS[key]) / paper * _D50 for key in range(8)]
-    black = _lab_to_xyz(_BLACK) / paper
-    return np.sqrt(np.stack(colours + [c * black for c in colours]))
-
-
-def cmyk_to_lab(cmyk: Any) -> np.ndarray:
-    """Paper-relative Lab (D50) of CMYK tints (0–1, last axis of size 4), by the model above."""
-    a = np.clip(np.asarray(cmyk, dtype=float), 0, 1)
-    a = a + 4 * _TVI * a * (1 - a)
-    weights = np.ones((*a.shape[:-1], 16))
-    for corner in range(16):
-        for ink in range(4):
-            weights[..., corner] *= a[..., ink] if corner >> ink & 1 else 1 - a[..., ink]
-    root = weights @ _primaries()
-    return _xyz_to_lab(root * root)
-
-
-@functools.cache
-def _black_ramp() -> tuple[np.ndarray, np.ndarray]:
-    tints = np.linspace(0, 1, 1025)
-    lightness = cmyk_to_lab(np.stack([0 * tints, 0 * tints, 0 * tints, tints], axis=-1))[..., 0]
-    return lightness[::-1], tints[::-1]
-
-
-def _black_for(lightness: Any) -> np.ndarray:
-    """The black tint that alone prints at the given lightness."""
-    return np.interp(lightness, *_black_ramp())
-
-
-def lab_to_cmyk(lab: Any) -> np.ndarray:
-    """Separation of paper-relative Lab: black from lightness and chroma, then the CMY that come
-    closest to the colour (projected Gauss-Newton) under the total ink limit."""
-    lab = np.asarray(lab, dtype=float)
-    chroma = np.hypot(lab[..., 1], lab[..., 2])
-    black = np.clip((_black_for(lab[..., 0]) - 0.2) / 0.8, 0, 1) * np.clip(1 - chroma / 60, 0, 1)
-    black = black * 0.9
-    cmy = np.full((*lab.shape[:-1], 3), 0.3)
-    for _ in range(25):
-        cmyk = np.concatenate([cmy, black[..., None]], axis=-1)
-        base = cmyk_to_lab(cmyk)
-        jacobian = np.stack([(cmyk_to_lab(cmyk + step) - base) / 1e-3
-                             for step in np.eye(4)[:3] * 1e-3], axis=-1)
-        jt = np.swapaxes(jacobian, -1, -2)
-        delta = np.linalg.solve(jt @ jacobian + np.eye(3) * 1e-4, jt @ (lab - base)[..., None])
-        cmy = np.clip(cmy + 0.7 * delta[..., 0], 0, 1)
-        room = (_TOTAL_INK - black) / np.maximum(cmy.sum(-1), 1e-9)
-        cmy = cmy * np.minimum(room, 1)[..., None]
-    return np.concatenate([cmy, black[..., None]], axis=-1)
-
-
-@functools.cache
-def rgb_to_cmyk(r: float, g: float, b: float) -> tuple[float, float, float, float]:
-    """The print separation of an sRGB colour (0–1): near-neutral darks on black alone, so that
-    text and hairlines do not depend on the registration of four plates."""
-    channels = np.array([r, g, b], dtype=float)
-    linear = np.where(channels > 0.04045, ((channels + 0.055) / 1.055) ** 2.4, channels / 12.92)
-    lab = _xyz_to_lab(_SRGB_TO_XYZ_D50 @ linear)
-    if np.hypot(lab[1], lab[2]) < _NEUTRAL_CHROMA and lab[0] < _NEUTRAL_MAX_L:
-        cmyk = np.array([0.0, 0.0, 0.0, float(_black_for(lab[0]))])
-    else:
-        cmyk = lab_to_cmyk(lab)
-    cmyk = np.round(cmyk, 4)
-    return (float(cmyk[0]), float(cmyk[1]), float(cmyk[2]), float(cmyk[3]))
-
-
-def _s15(value: float) -> bytes:
-    return struct.pack(">i", round(value * 65536))
-
-
-def _lut16(grid: int, inputs: int, outputs: int, table: np.ndarray) -> bytes:
-    """An ICC ``mft2`` tag: identity matrix and curves around a CLUT of 16-bit values."""
-    head = b"mft2" + bytes(4) + bytes([inputs, outputs, grid, 0])
-    head += b"".join(_s15(v) for v in (1, 0, 0, 0, 1, 0, 0, 0, 1)) + struct.pack(">HH", 2, 2)
-    identity = struct.pack(">HH", 0, 65535)
-    clut = np.clip(np.rint(table.reshape(-1)), 0, 65535).astype(">u2").tobytes()
-    return head + identity * inputs + clut + identity * outputs
-
-
-@functools.cache
-def cmyk_profile() -> bytes:
-    """The ICC v2 output profile of the model (CMYK ↔ Lab), the print edition's output intent."""
-    nodes = np.linspace(0, 1, 9)
-    cmyk = np.stack(np.meshgrid(nodes, nodes, nodes, nodes, indexing="ij"), axis=-1)
-    lab = cmyk_to_lab(cmyk)  # ICC v2 16-bit Lab: L × 652.8, (a, b + 128) × 256
-    a2b = _lut16(9, 4, 3, np.stack([lab[..., 0] * 652.8, (lab[..., 1] + 128) * 256,
-                                    (lab[..., 2] + 128) * 256], axis=-1))
-    codes = np.linspace(0, 65535, 17)
-    grid = np.stack(np.meshgrid(codes / 652.8, codes / 256 - 128, codes / 256 - 128,
-                                indexing="ij"), axis=-1)
-    b2a = _lut16(17, 3, 4, lab_to_cmyk(grid) * 65535)
-    gamut = _lut16(2, 3, 1, np.zeros(8))
-    text = PROFILE_DESCRIPTION.encode("ascii") + b"\0"
-    tags = [
-        (b"desc", b"desc" + bytes(4) + struct.pack(">I", len(text)) + text + bytes(4 + 4 + 3 + 67)),
-        (b"cprt", b"text" + bytes(4) + b"No copyright: generated by es20-report, use freely.\0"),
-        (b"wtpt", b"XYZ " + bytes(4) + b"".join(_s15(v) for v in _lab_to_xyz(_PAPER))),
-        (b"A2B0", a2b), (b"A2B1", a2b), (b"A2B2", a2b),
-        (b"B2A0", b2a), (b"B2A1", b2a), (b"B2A2", b2a),
-        (b"gamt", gamut),
-    ]
-    start = 128 + 4 + 12 * len(tags)
-    directory, data, offsets = b"", b"", {}
-    for signature, body in tags:
-        if body not in offsets:  # tags with the same content share it
-            offsets[body] = start + len(data)
-            data += body + bytes(-len(body) % 4)
-        directory += signature + struct.pack(">II", offsets[body], len(body))
-    header = (struct.pack(">I", start + len(data)) + bytes(4) + bytes([2, 0x40, 0, 0])
-              + b"prtrCMYKLab " + struct.pack(">6H", 2017, 1, 1, 0, 0, 0) + b"acsp" + bytes(28)
-              + b"".join(_s15(v) for v in _D50))
-    header += bytes(128 - len(header))
-    return header + struct.pack(">I", len(tags)) + directory + data
-
-
-def _output_profile() -> ColorProfile:
-    return ColorProfile(io.BytesIO(cmyk_profile()), "es20-coated-cmyk.icc",
-                        "relative-colorimetric", (["c"], ["m"], ["y"], ["k"]))

@@ -212,7 +212,7 @@ class Worker:
             result = render_pdf(html, base_url=shared.paths.root, roots=self.roots,
                                 edition="screen", title=f"personal report {respondent.id}",
                                 epoch=self.epoch, diag=diag,
-                                page_size=shared.page_size, cache=self.cache,
+                                page_size=shared.page_size,
                                 font_config=self.fonts)
         diag.raise_if_errors(f"the report of {respondent.id} has problems")
         self.rendered += 1

@@ -173,11 +173,15 @@ class WorkerPool:
             raise self._died(what) from None
 
     def _died(self, what: str) -> RenderError:
-        ends = []
-        for process in self.processes:
-            process.join(5)  # it is gone or going: its exit code says how it ended
-            if process.exitcode not in (None, 0):
-                ends.append(f"process {process.pid} {how_it_ended(process.exitcode)}")
+        ends: list[str] = []
+        deadline = time.monotonic() + 30  # a loaded machine may take a while to reap it
+        while not ends and time.monotonic() < deadline:
+            for process in self.processes:
+                process.join(1)  # it is gone or going: its exit code says how it ended
+                if process.exitcode not in (None, 0):
+                    ends.append(f"process {process.pid} {how_it_ended(process.exitcode)}")
+            if not any(p.is_alive() for p in self.processes) and not ends:
+                break
         how = "; ".join(ends) or "it ended without a word"
         hint = self.hint
         if any("SIGKILL" in end for end in ends):

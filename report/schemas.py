@@ -213,8 +213,24 @@ class PartnerEntry(Strict):
     en: Text
 
 
+class PrintSection(Strict):
+    """``[print]``: the print edition's printing condition (report/printing.py)."""
+
+    condition: str = "FOGRA39"
+
+    @field_validator("condition")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        from .printing import CONDITIONS
+
+        if value not in CONDITIONS:
+            raise ValueError(f"unknown printing condition: use one of {', '.join(CONDITIONS)}")
+        return value
+
+
 class ReportFile(Strict):
-    """``data/report.toml``: titles, date, ISBNs, output names, credits, facts, partners."""
+    """``data/report.toml``: titles, date, ISBNs, output names, credits, facts, partners, the
+    printing condition."""
 
     report: ReportSection
     isbn: IsbnTable
@@ -224,6 +240,7 @@ class ReportFile(Strict):
     address: AddressTable | None = None
     facts: dict[Identifier, FactEntry] = Field(default_factory=dict)
     partners: list[PartnerEntry] = Field(default_factory=list)
+    print_: PrintSection = Field(default_factory=PrintSection, alias="print")
 
 
 # -- data/structure.yaml ----------------------------------------------------------------------
@@ -280,6 +297,27 @@ class ThemeColours(Strict):
                                    "(the largest chart compares four groups)")
 
 
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Ink = Annotated[list[Percent], Field(min_length=4, max_length=4)]
+_INK = "four percentages [C, M, Y, K] from 0 to 100, as the brand guide gives them"
+
+
+class ThemeInks(Strict):
+    """``[colors_cmyk]``: a brand guide's CMYK for some of the theme's colours, used as given in
+    the print edition (report/printing.py)."""
+
+    primary: Ink | None = Field(None, description=_INK)
+    accent: Ink | None = Field(None, description=_INK)
+    text: Ink | None = Field(None, description=_INK)
+    muted: Ink | None = Field(None, description=_INK)
+    background: Ink | None = Field(None, description=_INK)
+    surface: Ink | None = Field(None, description=_INK)
+    rule: Ink | None = Field(None, description=_INK)
+    cover_text: Ink | None = Field(None, description=_INK)
+    chart: list[Ink] | None = Field(None, description="one ink per colour of colors.chart, "
+                                    "each " + _INK)
+
+
 class ThemeFonts(Strict):
     body: FamilyName
     heading: FamilyName
@@ -296,6 +334,7 @@ class ThemeFile(Strict):
     label: Bilingual | None = None
     cover_line: Bilingual | None = None
     colors: ThemeColours
+    colors_cmyk: ThemeInks | None = None
     fonts: ThemeFonts
 
 
@@ -397,7 +436,7 @@ class ExhibitFile(Strict):
     """One figure or table definition (language-neutral)."""
 
     id: Identifier
-    kind: Literal["bars", "groups", "grouped", "distribution", "crosstab"]
+    kind: Literal["bars", "groups", "grouped", "distribution", "crosstab", "margins"]
     variables: list[Identifier] | None = None
     variable: Identifier | None = None
     by: Identifier | None = None

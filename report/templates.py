@@ -52,6 +52,7 @@ class TemplateContext(TypedDict):
     other_lang: str
     deposit_lines: list[str]
     partners: list[dict[str, Any]]
+    main_partner_lang: str | None
     theme: Theme
     theme_css: Markup
     theme_overrides: Markup
@@ -145,8 +146,9 @@ def template_context(config: Config, document: Document, theme: Theme, edition: 
         isbn_print=config.isbn_print[lang],
         other_lang="en" if lang == "fr" else "fr",
         deposit_lines=strings.format("colophon_deposit_text", year=config.date.year).split("\n"),
-        partners=[{"id": p.id, "role": p.role, "name": typography(p.name[lang], lang),
-                   "logo": logos[p.id]} for p in config.partners],
+        partners=[{"id": p.id, "role": p.role, "logo": logos[p.id],
+                   **_name_parts(p.name, lang)} for p in config.partners],
+        main_partner_lang=_foreign(config.strings, "main_partner_name", lang),
         theme=theme,
         theme_css=Markup(theme.css()),
         theme_overrides=Markup(theme.overrides_css),
@@ -169,6 +171,51 @@ def _barcode(isbn: str, theme: Theme) -> Markup:
     from .barcode import ean13_svg
 
     return Markup(ean13_svg(isbn, theme.heading_font))
+
+
+_FOOTNOTE = re.compile(r'<span class="footnote">')
+
+
+def number_footnotes(html: str, strings: Any) -> str:
+    """Number the footnotes of one language's report from 1, in reading order, and give each its
+    call and its label as links, with the DPUB-ARIA roles that the PDF's structure repair maps to
+    a Reference and a Note with its Lbl (report/pdfua.py): the call links to the note, the note's
+    label back to the call. The engine's own call and marker are turned off (report.css), so
+    the numbers restart in each part of the bilingual edition, which numbers each language's body
+    on its own.
+    """
+    count = 0
+
+    def number(_match: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        call = Markup.escape(strings.format("footnote_call", n=count))
+        back = Markup.escape(strings.format("footnote_back", n=count))
+        return (f'<a class="footnote-call" role="doc-noteref" id="footnote-call-{count}" '
+                f'href="#footnote-{count}" title="{call}">{count}</a>'
+                f'<span class="footnote" role="doc-footnote" id="footnote-{count}">'
+                f'<a class="footnote-label" role="doc-backlink" href="#footnote-call-{count}" '
+                f'title="{back}">{count}.</a> ')
+
+    return _FOOTNOTE.sub(number, html)
+
+
+def _name_parts(names: dict[str, str], lang: str) -> dict[str, str]:
+    """A partner's name as the template shows it: ``name``, and when an edition in another
+    language names it by its French name (a proper name, perhaps with a gloss after it), that
+    French part as ``foreign`` (tagged ``lang="fr"`` so that a screen reader pronounces it in
+    French) and the rest as ``rest``."""
+    name = typography(names[lang], lang)
+    if lang == "fr" or not names[lang].startswith(names["fr"]):
+        return {"name": name, "foreign": "", "rest": ""}
+    return {"name": name, "foreign": typography(names["fr"], "fr"),
+            "rest": typography(names[lang][len(names["fr"]):], lang)}
+
+
+def _foreign(strings: Any, key: str, lang: str) -> str | None:
+    """``"fr"`` when an edition in another language gives the string ``key`` in French (an
+    untranslated proper name), else None."""
+    return "fr" if lang != "fr" and strings[lang][key] == strings["fr"][key] else None
 
 
 def relative_urls(html: str, root: Path) -> str:
@@ -212,7 +259,8 @@ def render_fragment(config: Config, document: Document, theme: Theme, edition: s
 
     env.filters["exhibits"] = exhibits
     try:
-        result = env.get_template(template).render(**context)
+        result = number_footnotes(env.get_template(template).render(**context),
+                                  document.strings)
     except jinja2.UndefinedError as exc:
         raise RenderError(f"template variable missing: {exc.message}",
                           file=config.paths.templates,

@@ -25,6 +25,7 @@ import difflib
 import re
 import shlex
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,6 +109,8 @@ class Theme:
     cover_line: dict[str, str] = field(default_factory=dict)
     overrides_css: str = ""
     fallback_font: str | None = None
+    # the print edition's ink for a colour, as the theme gives it: #RRGGBB → (c, m, y, k) in 0–1
+    cmyk: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
     @property
     def font_dirs(self) -> tuple[Path, ...]:
@@ -131,14 +134,18 @@ class Theme:
             palette=self.chart_colors,
         )
 
-    def css(self) -> str:
+    def css(self, font_url: Callable[[FontFace], str] | None = None) -> str:
         """``@font-face`` rules and the tokens as CSS custom properties (``overrides.css`` is
-        emitted separately, after the stylesheets, so that it wins over them)."""
+        emitted separately, after the stylesheets, so that it wins over them).
+
+        ``font_url`` gives the address of each face's file (the web edition serves its own
+        copies); by default, the file itself."""
         rules = []
         for face in self.faces:
+            url = font_url(face) if font_url else face.path.as_uri()
             rules.append(
                 f"@font-face {{ font-family: {css_string(face.family)}; "
-                f"src: url({css_string(face.path.as_uri())}); "
+                f"src: url({css_string(url)}); "
                 f"font-weight: {face.weight}; font-style: {face.style}; }}"
             )
         tokens = [f"  --color-{k.replace('_', '-')}: {v};" for k, v in self.colors.items()]
@@ -415,6 +422,33 @@ def _read_overrides(folder: Path, paths: Paths, diag: Diagnostics) -> str:
 
 # The theme ---------------------------------------------------------------------------------------
 
+def _check_inks(model: ThemeFile, colors: dict[str, str], source: Source,
+                diag: Diagnostics) -> dict[str, tuple[float, float, float, float]]:
+    """``[colors_cmyk]``: one ink per chart colour if given; one colour, one ink."""
+    given = model.colors_cmyk
+    if given is None:
+        return {}
+    pairs: list[tuple[tuple[str | int, ...], str, list[float]]] = [
+        (("colors_cmyk", key), colors[key], ink) for key in COLOR_KEYS
+        if (ink := getattr(given, key)) is not None]
+    if given.chart is not None:
+        if len(given.chart) != len(model.colors.chart):
+            _problem(source, diag, ("colors_cmyk", "chart"), "must give one CMYK value per "
+                     f"chart colour ({len(model.colors.chart)})", value=given.chart)
+        else:
+            pairs += [(("colors_cmyk", "chart", i), colour.upper(), ink) for i, (colour, ink)
+                      in enumerate(zip(model.colors.chart, given.chart, strict=True))]
+    inks: dict[str, tuple[float, float, float, float]] = {}
+    for loc, colour, ink in pairs:
+        value = (round(ink[0] / 100, 4), round(ink[1] / 100, 4), round(ink[2] / 100, 4),
+                 round(ink[3] / 100, 4))
+        if inks.setdefault(colour, value) != value:
+            _problem(source, diag, loc, f"{colour} already prints as "
+                     f"{[round(v * 100) for v in inks[colour]]}", value=list(ink),
+                     hint="give one colour one ink")
+    return inks
+
+
 def load_theme(paths: Paths, name: str, diag: Diagnostics) -> Theme | None:
     """Read and check one theme; every problem goes to ``diag``, naming the file, key and line.
     Returns the theme, or None when it has a problem."""
@@ -446,6 +480,7 @@ def load_theme(paths: Paths, name: str, diag: Diagnostics) -> Theme | None:
             _problem(source, diag, ("name",), f"does not match the theme's folder name {name!r}",
                      value=model.name, hint=f'write name = "{name}"')
         colors = _check_colours(model, source, diag)
+        inks = _check_inks(model, colors, source, diag)
         faces, roles = _check_fonts(model, folder, paths, source, diag)
         logo = _check_logos(model, folder, paths, source, diag)
         overrides = _read_overrides(folder, paths, diag)
@@ -465,5 +500,6 @@ def load_theme(paths: Paths, name: str, diag: Diagnostics) -> Theme | None:
             cover_line=model.cover_line.as_dict() if model.cover_line else {},
             overrides_css=overrides,
             fallback_font=roles.get("fallback"),
+            cmyk=inks,
         )
     return None

@@ -104,6 +104,19 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+# -- web edition (workstream web) ------------------------------------------------------------
+@pytest.fixture(scope="session")
+def web_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Build the web edition of the real report, strictly, into a temporary folder."""
+    from report.build import BuildOptions, build
+    from report.diagnostics import Diagnostics
+
+    out = tmp_path_factory.mktemp("web-dist")
+    cache = tmp_path_factory.mktemp("web-cache")
+    diag = Diagnostics(strict=True)
+    result = build(BuildOptions(root=ROOT, out_dir=out, editions=("web",), cache_dir=cache), diag)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return Built(out, manifest, result, cache, diag)
 # personal workstream (issue 21) ------------------------------------------------------------------
 @dataclass
 class PersonalBuilt:
@@ -163,3 +176,29 @@ def personal_built(tmp_path_factory: pytest.TempPathFactory) -> PersonalBuilt:
     for r in seen:
         by_worker.setdefault(r.worker[0], []).append(r.respondent)
     return PersonalBuilt(out, cache, manifest, options, french, english, workers, by_worker)
+
+# -- pdfua workstream: the extra editions the structure checker reads ---------------------------
+def _build_one(out: Path, cache: Path, **options) -> Path:
+    from report.build import BuildOptions, build
+    from report.diagnostics import Diagnostics
+
+    build(BuildOptions(root=ROOT, out_dir=out, cache_dir=cache, **options),
+          Diagnostics(strict=True))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    (entry,) = manifest["outputs"]
+    return out / entry["path"]
+
+
+@pytest.fixture(scope="session")
+def bilingual_pdf(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bilingual edition (house theme), built once, strictly, with the session build's cache
+    (its charts are the same)."""
+    return _build_one(tmp_path_factory.mktemp("bilingual"), built.cache, editions=("bilingual",))
+
+
+@pytest.fixture(scope="session")
+def partner_pdf(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The French screen edition in a partner theme (fondation-brumes: its own fonts and colours,
+    and a cover ornament drawn with opacity), built once, strictly."""
+    return _build_one(tmp_path_factory.mktemp("partner"), built.cache, languages=("fr",),
+                      theme="fondation-brumes")

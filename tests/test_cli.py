@@ -84,8 +84,8 @@ def test_strict_alone_fails_on_an_engine_warning_in_every_process(project, tmp_p
     process and in its worker alike; a draft build only reports it."""
     cover = project / "templates" / "cover.html"
     text = cover.read_text(encoding="utf-8")
-    cover.write_text(text.replace('<section class="cover" id="cover">',
-                                  '<section class="cover" id="cover" style="colr: red">'),
+    cover.write_text(text.replace('<section class="cover" id="cover"',
+                                  '<section class="cover" id="cover" style="colr: red"'),
                      encoding="utf-8")
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(project),

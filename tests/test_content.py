@@ -133,6 +133,7 @@ def test_only_references_to_another_part_carry_a_page_number(documents):
 def test_every_exhibit_is_referred_to(documents):
     for document in documents.values():
         html = "".join(s.html for c in document.chapters for s in [c.opener, *c.sections])
+        html += "".join(s.html for s in document.appendices)  # the methodology's weighting table
         for item in [*document.figures, *document.tables]:
             assert f'href="#{item.id}"' in html, item.id
 

@@ -83,3 +83,15 @@ def test_containers():
     out, _ = render("::: callout Mon titre\n- un\n:::\n\n::: checklist Liste\n- a\n:::\n")
     assert '<div class="box callout"><p class="box-title">Mon titre</p>' in out.html
     assert '<div class="box checklist">' in out.html
+
+
+# -- pdfua workstream: a phrase in another language --------------------------------------------
+def test_a_phrase_in_another_language_keeps_its_language_and_typography():
+    out, _resolver = render("Cited: “[Économie sociale : un usage timide]{lang=fr},” 2017.", "en")
+    assert '<span lang="fr">Économie sociale&nbsp;: un usage timide</span>' in out.html
+
+
+@pytest.mark.parametrize("source", ["[x]{.footnote}", "[x]{lang=\"fr onclick\"}", "[x]{#id}"])
+def test_a_span_takes_a_language_and_nothing_else(source):
+    with pytest.raises(ContentError, match="language code"):
+        render(source, "en")

@@ -19,29 +19,24 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
+import pydyf
 import pypdfium2 as pdfium
 import pytest
 import yaml
 from helpers import run_stage
-from PIL import Image, ImageCms
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
-from report.cache import Cache
 from report.config import load_config
 from report.diagnostics import Diagnostics
 from report.errors import RenderError
 from report.pdf import (
-    _SRGB_TO_XYZ_D50,
     MARKS_MM,
     PRINT_BLEED_MM,
-    _drop_tables_before_subsetting,
-    _xyz_to_lab,
-    cmyk_profile,
-    cmyk_to_lab,
     page_css,
     render_pdf,
-    rgb_to_cmyk,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -282,11 +277,14 @@ def test_print_is_pdf_x4_with_a_cmyk_output_intent(printed):
     (intent,) = reader.trailer["/Root"]["/OutputIntents"]
     intent = intent.get_object()
     assert intent["/S"] == "/GTS_PDFX"
-    assert intent["/OutputConditionIdentifier"]
+    assert intent["/OutputConditionIdentifier"] == "FOGRA39"  # registered at the ICC
+    assert intent["/RegistryName"] == "http://www.color.org"
+    assert "FOGRA39" in intent["/OutputCondition"]
     profile = intent["/DestOutputProfile"].get_object()
     assert profile["/N"] == 4
     data = profile.get_data()
     assert data[12:24] == b"prtrCMYKLab " and data[36:40] == b"acsp"
+    assert data == (ROOT / "styles" / "icc" / "FOGRA39.icc").read_bytes()
 
 
 def test_print_dates_come_from_the_configuration(printed):
@@ -460,170 +458,185 @@ def test_low_resolution_raster_image_is_reported_in_print(tmp_path):
 
 
 # -- print colour ----------------------------------------------------------------------------------
-# The house palette (themes/default), fixed here so that the model is tested on known colours.
-THEME = {"primary": "#0B5563", "accent": "#C4561B", "text": "#1E2328", "muted": "#55606B",
-         "surface": "#EAF2F3", "rule": "#BFCCD1"}
+def _inks(path: Path) -> list[tuple[tuple[float, ...], str, bool]]:
+    """Every CMYK colour set in the print edition's pages and forms: (ink, operator, whether the
+    overprint state is on), for fills used by text too (operator "text")."""
+    found: list[tuple[tuple[float, ...], str, bool]] = []
+    with pikepdf.open(path) as pdf:
+        seen: set[tuple[int, int]] = set()
+
+        def walk(stream, resources) -> None:
+            states = resources.get("/ExtGState", {}) if resources is not None else {}
+            fill: tuple[float, ...] = (0.0, 0.0, 0.0, 1.0)
+            overprint = False
+            stack = []
+            for item in pikepdf.parse_content_stream(stream):
+                if isinstance(item, pikepdf.ContentStreamInlineImage):
+                    continue
+                op, operands = str(item.operator), item.operands
+                if op in ("k", "K"):
+                    ink = tuple(round(float(v), 4) for v in operands)
+                    found.append((ink, op, overprint))
+                    if op == "k":
+                        fill = ink
+                elif op == "gs":
+                    state = states.get(str(operands[0]), {})
+                    overprint = bool(state.get("/op", overprint))
+                elif op == "q":
+                    stack.append((fill, overprint))
+                elif op == "Q" and stack:
+                    fill, overprint = stack.pop()
+                elif op in ("Tj", "TJ"):
+                    found.append((fill, "text", overprint))
+                elif op == "Do":
+                    form = resources.get("/XObject", {}).get(str(operands[0]))
+                    if form is not None and form.get("/Subtype") == "/Form" \
+                            and form.objgen not in seen:
+                        seen.add(form.objgen)
+                        walk(form, form.get("/Resources", resources))
+
+        for page in pdf.pages:
+            walk(page, page.obj.get("/Resources"))
+    return found
 
 
-def _rgb(hex_colour: str) -> tuple[float, float, float]:
-    return tuple(int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
+def _theme_colours(theme) -> dict[str, str]:
+    return {**theme.colors, **{f"chart {i + 1}": c for i, c in enumerate(theme.chart_colors)}}
 
 
-def test_neutral_darks_print_on_black_alone():
-    assert rgb_to_cmyk(0, 0, 0) == (0, 0, 0, 1)
-    assert rgb_to_cmyk(1, 1, 1) == (0, 0, 0, 0)
-    for name in ("text", "muted", "rule"):
-        c, m, y, k = rgb_to_cmyk(*_rgb(THEME[name]))
-        assert (c, m, y) == (0, 0, 0) and 0 < k <= 1, name
-    assert rgb_to_cmyk(*_rgb(THEME["muted"]))[3] < 1
+def test_print_edition_uses_the_separation_of_every_theme_colour_within_two_delta_e(printed):
+    """Each theme colour the report shows is printed with the ink report.printing chooses for it,
+    and that ink, converted back through the condition's profile, is within ΔE00 2 of the screen
+    colour when the condition can print it (of the neutral of the same lightness, for the colours
+    on the black plate alone)."""
+    from report.printing import check_colours, print_setup
+    from report.theme import load_theme
+
+    theme = run_stage(load_theme, CONFIG.paths, "default")
+    setup = print_setup(CONFIG.print_condition, theme.cmyk, CONFIG.paths.styles / "icc")
+    used = {ink for ink, _op, _overprint in _inks(printed.path)}
+    checks = check_colours(setup, _theme_colours(theme))
+    for check in checks:
+        if check.name in ("primary", "accent", "text", "muted", "surface", "rule", "chart 2"):
+            assert check.cmyk in used, f"{check.name} {check.hex}: {check.cmyk} not in the PDF"
+        if check.in_gamut:
+            assert check.target_delta_e <= 2, check
+    assert {c.name for c in checks if c.how == "black only"} == {"text", "muted", "rule"}
+    assert sum(c.in_gamut for c in checks) >= 9
 
 
-def test_colours_keep_their_hue_under_the_ink_limit():
-    for name in ("primary", "accent", "surface"):
-        cmyk = rgb_to_cmyk(*_rgb(THEME[name]))
-        assert sum(cmyk[:3]) > 0, name
-        assert sum(cmyk) <= 3.0
-    # the separation prints close to the design colour (ΔE76 in the model; the orange is at the edge
-    # of the coated-offset gamut)
-    for name in ("primary", "accent"):
-        rgb = _rgb(THEME[name])
-        linear = [((v + 0.055) / 1.055) ** 2.4 if v > 0.04045 else v / 12.92 for v in rgb]
-        target = _xyz_to_lab(_SRGB_TO_XYZ_D50 @ linear)
-        printed_lab = cmyk_to_lab(rgb_to_cmyk(*rgb))
-        assert sum((target - printed_lab) ** 2) ** 0.5 < {"primary": 1, "accent": 5}[name], name
+@pytest.mark.parametrize("theme_name", ["reseau-ormes", "fondation-brumes"])
+def test_example_themes_print_within_two_delta_e(theme_name):
+    from report.printing import check_colours, print_setup
+    from report.theme import load_theme
+
+    theme = run_stage(load_theme, CONFIG.paths, theme_name)
+    setup = print_setup(CONFIG.print_condition, theme.cmyk, CONFIG.paths.styles / "icc")
+    checks = check_colours(setup, _theme_colours(theme))
+    assert [c for c in checks if c.in_gamut and c.target_delta_e > 2] == []
+    assert sum(c.in_gamut for c in checks) >= 8
+    assert all(c.how == "theme ink" for c in checks if c.hex in theme.cmyk)
 
 
-def test_generated_profile_is_a_valid_cmyk_output_profile():
-    data = cmyk_profile()
-    assert data == cmyk_profile() and len(data) == int.from_bytes(data[:4], "big")
-    profile = ImageCms.ImageCmsProfile(io.BytesIO(data))
-    assert "coated offset CMYK" in ImageCms.getProfileDescription(profile)
-    to_cmyk = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), profile, "RGB", "CMYK",
-                                      renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
-    # A colour management system using the profile separates like the build does.
-    for name in ("primary", "accent"):
-        pixel = Image.new("RGB", (1, 1), THEME[name])
-        cmyk = ImageCms.applyTransform(pixel, to_cmyk).getpixel((0, 0))
-        expected = rgb_to_cmyk(*_rgb(THEME[name]))
-        assert [v / 255 for v in cmyk] == pytest.approx(expected, abs=0.05), name
+def test_print_text_is_on_the_black_plate_and_black_text_overprints(printed):
+    inks = _inks(printed.path)
+    text = [(ink, overprint) for ink, op, overprint in inks if op == "text"]
+    on_black = [(ink, overprint) for ink, overprint in text if ink[:3] == (0, 0, 0)]
+    assert len(on_black) > 0.8 * len(text)  # headings and labels in the theme's colours aside
+    solid = [overprint for ink, overprint in on_black if ink[3] == 1]
+    assert solid and all(solid), "solid black text must overprint"
+    assert not any(overprint for ink, overprint in text if ink[3] < 1 or ink[:3] != (0, 0, 0))
 
 
-@pytest.mark.parametrize("font", ["inter/Inter-Regular.otf", "charis-sil/CharisSIL-Italic.ttf"])
-def test_dropping_layout_tables_first_gives_the_same_subset_font(font, monkeypatch):
-    """The engine stage's shortcut through fontTools (see report.pdf) changes no byte of the
-    embedded fonts, and is undone after use."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+def test_print_ink_stays_under_the_total_area_coverage(printed):
+    from report.printing import CONDITIONS
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1500000000")  # as in the build: no clock in 'head'
-
-    data = (ROOT / "styles" / "fonts" / font).read_bytes()
-    gids = set(range(3, 160)) | {400, 401, 402}
-
-    def subset_with_weasyprint_options() -> tuple[bytes, set[str]]:
-        options = subset.Options(retain_gids=True, passthrough_tables=True,
-                                 ignore_missing_glyphs=True, hinting=False, desubroutinize=True,
-                                 notdef_outline=False)
-        options.drop_tables += ["GSUB", "GPOS", "SVG"]
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(gids=gids)
-        ttfont = TTFont(io.BytesIO(data))
-        loaded = set()
-        original = ttfont.__class__._readTable
-
-        def spy(self, tag):
-            loaded.add(tag)
-            return original(self, tag)
-
-        ttfont._readTable = spy.__get__(ttfont)
-        subsetter.subset(ttfont)
-        out = io.BytesIO()
-        ttfont.save(out)
-        return out.getvalue(), loaded
-
-    plain, _plain_loaded = subset_with_weasyprint_options()
-    original = subset.Subsetter.subset
-    with _drop_tables_before_subsetting():
-        assert subset.Subsetter.subset is not original
-        fast, fast_loaded = subset_with_weasyprint_options()
-    assert subset.Subsetter.subset is original
-    assert fast == plain
-    assert "GPOS" not in fast_loaded and "GSUB" not in fast_loaded
-    assert TTFont(io.BytesIO(fast)).keys() == TTFont(io.BytesIO(plain)).keys()
+    limit = CONDITIONS[CONFIG.print_condition].total_ink
+    inks = {ink for ink, op, _overprint in _inks(printed.path) if op != "text"}
+    assert inks and max(sum(ink) for ink in inks) <= limit + 0.005
 
 
-def test_font_subsets_are_reused_from_the_cache(tmp_path, monkeypatch):
-    """A font subset to the same glyphs on the same date comes from the cache: the same PDF bytes
-    as without a cache, and no subsetting; new glyphs or another date subset again."""
-    import weasyprint.pdf.fonts
-    from fontTools import subset
+def test_print_marks_are_on_every_plate(printed):
+    with pikepdf.open(printed.path) as pdf:
+        for page in pdf.pages:
+            spaces = page.obj.Resources.ColorSpace
+            names = [name for name, space in spaces.items()
+                     if isinstance(space, pikepdf.Array) and space[0] == "/Separation"
+                     and space[1] == "/All"]
+            assert names
+            content = page.obj.Contents.read_bytes()
+            assert f"{names[0]} CS 1 SCN".encode() in content
 
-    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)  # as on a fresh machine
-    calls: list[str] = []
-    original = subset.Subsetter.subset
 
-    def counting(self, font):
-        calls.append(font["name"].getDebugName(4))
-        return original(self, font)
+def test_delta_e_2000_matches_the_published_test_data():
+    """Pairs from Sharma, Wu and Dalal (2005), the reference implementation's test data."""
+    from report.printing import delta_e_2000
 
-    monkeypatch.setattr(subset.Subsetter, "subset", counting)
-    cache = Cache(tmp_path / "cache")
-
-    def render(html: str, cache: Cache | None, epoch: int = EPOCH) -> bytes:
-        return render_pdf(html, base_url=ROOT, roots=(ROOT,), edition="screen", title="t",
-                          epoch=epoch, diag=Diagnostics(strict=True), cache=cache).data
-
-    html = _small_html()
-    unpatched = weasyprint.pdf.fonts.Font._fonttools_subset
-    plain = render(html, None)
-    fonts = len(calls)
-    assert fonts >= 1
-    first = render(html, cache)
-    assert len(calls) == 2 * fonts
-    assert len([p for p in (tmp_path / "cache" / "font-subsets").rglob("*") if p.is_file()]) \
-        == fonts
-    again = render(html, cache)
-    assert len(calls) == 2 * fonts, "the second build subset a font again"
-    assert plain == first == again
-    assert weasyprint.pdf.fonts.Font._fonttools_subset is unpatched
-    render(html.replace("Un paragraphe", "Œuvre ŸZ: un paragraphe"), cache)
-    assert len(calls) == 2 * fonts + 1, "only the paragraph's face has new glyphs to subset"
-    render(html, cache, epoch=EPOCH + 86_400)
-    assert len(calls) == 3 * fonts + 1, "the date is written into each subset: a new date, anew"
+    pairs = [((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+             ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+             ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+             ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+             ((2.0776, 0.0795, -1.135), (0.9033, -0.0636, -0.5514), 0.9082)]
+    for first, second, expected in pairs:
+        assert delta_e_2000(first, second) == pytest.approx(expected, abs=1e-4)
 
 
 @pytest.mark.parametrize("edition", ["screen", "print"])
-def test_each_stream_is_serialised_once_and_the_file_is_the_same(edition, monkeypatch):
-    """Writing the file turns each stream into (compressed) bytes once instead of twice, and the
-    bytes of the PDF do not change; the patch is undone after use."""
-    import collections
-    import contextlib
-
-    import pydyf
+def test_each_stream_is_compressed_once_and_the_file_is_the_same(edition, monkeypatch):
+    """Writing the file compresses each of WeasyPrint's streams once instead of twice (pydyf
+    serialises every object twice with a file identifier), through the public finisher hook, and
+    the bytes of the PDF are the same as without it."""
+    import zlib
 
     import report.pdf as pdflib
 
-    serialised: collections.Counter[int] = collections.Counter()
-    original = pydyf.Stream.data
+    compressions: list[int] = []
+    real = zlib.compressobj
 
-    def counting(self):
-        serialised[id(self)] += 1
-        return original.fget(self)
+    def counting(*args, **kwargs):
+        compressions.append(1)
+        return real(*args, **kwargs)
 
-    counted = property(counting)
-    monkeypatch.setattr(pydyf.Stream, "data", counted)
+    monkeypatch.setattr(zlib, "compressobj", counting)
+    frozen: list[int] = []
+    compress_once = pdflib.compress_streams_once
+
+    def spying(document, pdf) -> None:
+        before = sum(1 for o in pdf.objects if isinstance(o, pydyf.Stream) and o.compress)
+        compress_once(document, pdf)
+        after = sum(1 for o in pdf.objects if isinstance(o, pydyf.Stream) and o.compress)
+        frozen.append(before - after)
 
     def render() -> bytes:
         return render_pdf(_small_html(), base_url=ROOT, roots=(ROOT,), edition=edition,
                           title="t", epoch=EPOCH, diag=Diagnostics(strict=True)).data
 
+    monkeypatch.setattr(pdflib, "compress_streams_once", spying)
     once = render()
-    assert pydyf.Stream.data is counted
-    times_once = set(serialised.values())
-    serialised.clear()
-    monkeypatch.setattr(pdflib, "_serialise_streams_once", contextlib.nullcontext)
-    twice = render()
-    assert once == twice
-    assert times_once == {1}
-    # without it, all twice but the cross-reference stream, made after the identifier's hash
-    assert sorted(collections.Counter(serialised.values()).items())[-1] == (2, len(serialised) - 1)
+    with_it = len(compressions)
+    compressions.clear()
+    monkeypatch.setattr(pdflib, "compress_streams_once", lambda document, pdf: None)
+    without_it = render()
+    assert once == without_it
+    (streams,) = frozen
+    assert streams >= 5  # page contents, fonts, their maps, metadata…
+    assert len(compressions) - with_it == streams  # each of them one compression fewer
+    PdfReader(io.BytesIO(once)).pages[0].extract_text()  # and the file reads
+
+
+def test_a_stream_in_an_unexpected_form_is_left_to_pydyf():
+    """compress_streams_once changes nothing it cannot read back: a stream that already names a
+    filter, or is not to be compressed, is left as it is."""
+    from report.pdf import compress_streams_once
+
+    pdf = pydyf.PDF()
+    plain = pydyf.Stream([b"BT /F1 12 Tf ET"], compress=True)
+    filtered = pydyf.Stream([b"raw"], {"Filter": "/DCTDecode"}, compress=True)
+    kept = pydyf.Stream([b"q Q"], compress=False)
+    for stream in (plain, filtered, kept):
+        pdf.add_object(stream)
+    expected = pydyf.Stream([b"BT /F1 12 Tf ET"], compress=True).data
+    compress_streams_once(None, pdf)
+    assert plain.data == expected and plain.compress is False
+    assert filtered.compress is True and filtered.stream == [b"raw"]
+    assert kept.stream == [b"q Q"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -20,8 +19,11 @@ from report.data import Survey, load_survey
 from report.errors import ContentError, DataError
 from report.margins import Margins
 from report.statistics import (
+    CV_CAUTION,
+    CV_SUPPRESS,
     Z,
     compute_statistics,
+    flag_for,
     fpc_squared,
     kish,
     rake_weights,
@@ -69,20 +71,27 @@ def test_hand_computed_weighted_proportion():
                           "q": ["1"] * 4 + ["0"] * 8})
     survey = tiny_survey(frame, {"g": _var("single", groups_codes("x", "y")),
                                  "q": _var("binary", YESNO)})
-    s = statistics_from_weights(survey, [1.0] * 8 + [3.0] * 4)
-    est = s.stat("q")
-    assert est.p == pytest.approx(4 / 20)  # Σw·y / Σw = 4 / (4 + 4 + 12)
-    assert est.n == 12 and est.flag == "caution"
+    w = np.array([1.0] * 8 + [3.0] * 4)
+    s = statistics_from_weights(survey, w)
+    est = s.stat("q", level="0")
+    assert est.p == pytest.approx(16 / 20)  # Σw·y / Σw = (4 + 12) / 20
+    assert est.n == 12
     assert est.n_eff == pytest.approx(20**2 / 44)  # (Σw)² / Σw² = 400 / (8 + 36)
     assert s.design.deff == pytest.approx(12 * 44 / 400)
     assert s.design.N == 20
-    assert s.stat("q", level="0").p == pytest.approx(16 / 20)
-    # Wilson on n* = n_eff / FPC², FPC² = (N − n)/(N − 1) = 8/19
-    n_star = (400 / 44) / (8 / 19)
-    z2 = Z**2
-    centre = (0.2 + z2 / (2 * n_star)) / (1 + z2 / n_star)
-    half = Z / (1 + z2 / n_star) * math.sqrt(0.2 * 0.8 / n_star + z2 / (4 * n_star**2))
-    assert (est.ci_low, est.ci_high) == pytest.approx((centre - half, centre + half))
+    # linearisation without margins: x_i = w_i (y_i − p) / Σw, V = (1 − n/N) n/(n − 1) Σ x_i²
+    y = np.array([0.0] * 4 + [1.0] * 8)
+    x = w * (y - 0.8) / 20
+    variance = (1 - 12 / 20) * 12 / 11 * np.sum((x - x.mean()) ** 2)
+    assert est.se == pytest.approx(math.sqrt(variance))
+    assert est.cv == pytest.approx(math.sqrt(variance) / 0.8)
+    centre, half = math.log(0.8 / 0.2), Z * math.sqrt(variance) / (0.8 * 0.2)
+    assert (est.ci_low, est.ci_high) == pytest.approx(
+        (1 / (1 + math.exp(half - centre)), 1 / (1 + math.exp(-half - centre))))
+    assert est.flag == "caution"  # CV 8 %, but a base under 30
+    yes = s.stat("q")  # 20 %: CV = 0.067 / 0.2 = 34 % > 33.3 %: too unreliable to publish
+    assert yes.cv == pytest.approx(math.sqrt(variance) / 0.2)
+    assert yes.flag == "suppressed" and yes.p is None and yes.ci_low is None
     group = s.stat("q", by="g", group="x")  # n = 6 < 10
     assert group.flag == "suppressed" and group.p is None and group.n == 6
     assert weighted_proportion(np.array([1, 0, 0]), np.array([2.0, 1.0, 1.0]))[0] == 0.5
@@ -105,20 +114,28 @@ def test_wilson_matches_statsmodels_on_effective_n():
     assert high - low < ref[1] - ref[0] + 1e-12
 
 
-def test_estimate_matches_reference_computation(stats):
-    """The Estimate's interval is the statsmodels Wilson interval on n* for the same data."""
+def test_estimate_matches_an_independent_linearisation(stats):
+    """The Estimate's standard error is the linearised variance with the raking residuals,
+    computed here with a least-squares fit on the margins' indicators; its interval is the logit
+    interval on it (tests/test_variance.py compares both with R)."""
     est = stats.stat("erp", by="legal_form", group="coop")
-    columns = stats.columns
-    mask = columns["legal_form"] == "coop"
-    w = stats.weights[mask]
-    y = (columns["erp"] == "1")[mask]
-    p = float((w * y).sum() / w.sum())
-    n_eff = w.sum() ** 2 / (w**2).sum()
-    fpc2 = (w.sum() - mask.sum()) / (w.sum() - 1)
-    ref = proportion_confint(count=p * n_eff / fpc2, nobs=n_eff / fpc2, method="wilson")
+    columns, w = stats.columns, stats.weights
+    domain = columns["legal_form"] == "coop"
+    y = (columns["erp"] == "1").astype(float)
+    p = float((w * y)[domain].sum() / w[domain].sum())
+    z = np.where(domain, (y - p) / w[domain].sum(), 0.0)
+    design = np.column_stack([(columns[m] == code).astype(float)
+                              for m in ("legal_form", "size", "region")
+                              for code in sorted(set(columns[m]))])
+    residual = z - design @ np.linalg.lstsq(design, z, rcond=None)[0]
+    x = w * residual
+    n = len(w)
+    variance = (1 - n / 7000) * n / (n - 1) * np.sum((x - x.mean()) ** 2)
     assert est.p == pytest.approx(p)
-    assert est.n == mask.sum() and est.n_eff == pytest.approx(n_eff)
-    assert (est.ci_low, est.ci_high) == pytest.approx(ref)
+    assert est.se == pytest.approx(math.sqrt(variance), rel=1e-9)
+    logit, half = math.log(p / (1 - p)), Z * math.sqrt(variance) / (p * (1 - p))
+    assert (est.ci_low, est.ci_high) == pytest.approx(
+        (1 / (1 + math.exp(half - logit)), 1 / (1 + math.exp(-half - logit))))
 
 
 # --------------------------------------------------------------------------- weights
@@ -146,6 +163,41 @@ def test_weights_are_trimmed_and_design_figures_consistent(stats):
                                       * math.sqrt((7000 - 400) / 6999))
     assert d.moe == d.moe_max
     assert 1.0 < d.deff < 2.0  # the sample is unbalanced on purpose: weighting matters
+    # the trimming bounds do not bind on this sample: raking without them gives the same weights
+    assert d.trimmed == 0
+    assert (d.untrimmed_min, d.untrimmed_max) == pytest.approx((d.weight_min, d.weight_max))
+
+
+def test_margins_table_compares_sample_weighted_and_population_shares(stats):
+    margins = run_stage(load_survey, SURVEY).margins
+    rows = stats.design.margins
+    assert [r.variable for r in rows] == [v for v in margins.variables
+                                         for _ in margins.targets[v]]
+    for var in margins.variables:
+        mine = [r for r in rows if r.variable == var]
+        assert sum(r.n for r in mine) == 400
+        assert sum(r.sample_share for r in mine) == pytest.approx(1.0)
+        for row in mine:
+            assert row.sample_share == pytest.approx(row.n / 400)
+            assert row.population_share == pytest.approx(margins.targets[var][row.code] / 7000)
+            assert row.weighted_share == pytest.approx(row.population_share, abs=1e-3)
+    ouest = next(r for r in rows if r.code == "ouest")
+    assert ouest.sample_share < ouest.population_share  # under-represented on purpose
+
+
+def test_trimming_that_acts_is_reported():
+    frame = pd.DataFrame({"id": [str(i) for i in range(100)],
+                          "a": ["x"] * 10 + ["y"] * 90,
+                          "b": ["u"] * 3 + ["v"] * 7 + ["u"] * 20 + ["v"] * 70})
+    codes = {"x": {"fr": "x", "en": "x"}, "y": {"fr": "y", "en": "y"}}
+    variables = {"a": _var("single", codes),
+                 "b": _var("single", {"u": {"fr": "u", "en": "u"}, "v": {"fr": "v", "en": "v"}})}
+    margins = Margins(total=100.0, targets={"a": {"x": 30.0, "y": 70.0},
+                                           "b": {"u": 50.0, "v": 50.0}})
+    s = compute_statistics(tiny_survey(frame, variables, dims=("a", "b"), margins=margins))
+    assert s.design.trimmed > 0
+    assert s.design.untrimmed_max > 5.5 * s.design.weight_mean
+    assert s.design.weight_max == pytest.approx(5.0 * s.design.weight_mean, abs=1e-3)
 
 
 def test_raking_tiny_example():
@@ -210,9 +262,13 @@ def test_statistics_interface_properties(answers):
                                  "q": _var("binary", YESNO)})
     s = statistics_from_weights(survey, np.linspace(1.0, 4.0, n) * 10)
     yes, no = s.distribution("q")
-    assert yes.p + no.p == pytest.approx(1.0)
+    assert yes.se == pytest.approx(no.se)  # the same estimate, seen from both ends
     for est in (yes, no):
-        assert 0.0 <= est.ci_low <= est.p <= est.ci_high <= 1.0
+        assert est.flag == flag_for(est.n, est.cv)
+        if est.p is not None:
+            assert 0.0 <= est.ci_low <= est.p <= est.ci_high <= 1.0
+    if yes.p is not None and no.p is not None:
+        assert yes.p + no.p == pytest.approx(1.0)
 
 
 # --------------------------------------------------------------------------- published figures
@@ -229,7 +285,7 @@ def test_every_published_figure_is_reproduced(stats):
         est = stats.stat(fig["variable"], level=fig["level"], by=fig["by"], group=fig["group"])
         assert abs(est.p - fig["value"]) <= 0.01, fig
         assert _percent(est.p) == _percent(fig["value"]), fig  # what the report prints
-        assert est.flag == "ok"
+        assert est.flag != "suppressed"  # printed, with an E where the CV calls for one
 
 
 # --------------------------------------------------------------------------- flags, significance
@@ -245,14 +301,28 @@ def _grouped(sizes: dict[str, int], yes: dict[str, int]) -> Survey:
                                "q": _var("binary", YESNO)})
 
 
+def test_flags_follow_the_cv_with_a_base_size_floor():
+    assert flag_for(100, CV_CAUTION - 0.001) == "ok"
+    assert flag_for(100, CV_CAUTION) == "caution"
+    assert flag_for(100, CV_SUPPRESS) == "caution"
+    assert flag_for(100, CV_SUPPRESS + 0.001) == "suppressed"
+    assert flag_for(29, 0.01) == "caution" and flag_for(9, 0.01) == "suppressed"
+    assert flag_for(30, None) == "ok"  # an estimate of 0 %: no CV, the base rule alone
+    assert (CV_CAUTION, CV_SUPPRESS) == (0.166, 0.333)  # Statistics Canada's E and F
+
+
 def test_caution_and_suppressed_flags():
-    survey = _grouped({"a": 9, "b": 10, "c": 29, "d": 30}, {"a": 4, "b": 5, "c": 10, "d": 10})
-    s = statistics_from_weights(survey, np.full(78, 5.0))
-    a, b, c, d = s.breakdown("q", by="g")
+    survey = _grouped({"a": 9, "b": 10, "c": 29, "d": 30, "e": 60},
+                      {"a": 4, "b": 5, "c": 10, "d": 18, "e": 3})
+    s = statistics_from_weights(survey, np.full(138, 5.0))
+    a, b, c, d, e = s.breakdown("q", by="g")
     assert (a.flag, b.flag, c.flag, d.flag) == ("suppressed", "caution", "caution", "ok")
     assert a.p is None and a.ci_low is None and a.ci_high is None and a.n == 9
     assert a.significance is None
     assert b.p == 0.5 and b.n == 10
+    assert d.cv < CV_CAUTION
+    # 3 of 60 (5 %): a base of 60, but a CV above 33.3 %: too unreliable to publish
+    assert e.n == 60 and e.cv > CV_SUPPRESS and e.flag == "suppressed" and e.p is None
 
 
 def test_significance_marks_a_clearly_different_group():
@@ -265,6 +335,35 @@ def test_significance_marks_a_clearly_different_group():
     same = _grouped({"a": 50, "b": 50}, {"a": 25, "b": 25})
     s2 = statistics_from_weights(same, np.full(100, 10.0))
     assert [e.significance for e in s2.breakdown("q", by="g")] == [None, None]
+    # the Estimate's test is compare(…, vs="rest"); two groups and paired variables too
+    rest = s.compare("q", by="g", group="a", vs="rest")
+    assert rest.kind == "complement" and rest.second is None
+    assert rest.p_value == pytest.approx(a.p_value) and rest.difference == pytest.approx(
+        a.difference)
+    assert a.difference == pytest.approx(54 / 60 - 51 / 120)
+    two = s.compare("q", by="g", group="a", vs="b")
+    assert two.difference == pytest.approx(54 / 60 - 24 / 60) and two.significance == "higher"
+    assert two.ci_low == pytest.approx(two.difference - Z * two.se)
+
+
+def test_paired_comparison_uses_the_covariance():
+    """Two questions answered by the same people: identical answers differ by nothing, with no
+    variance; independent ones have the variance of both."""
+    n = 80
+    answers = ["1"] * 40 + ["0"] * 40
+    frame = pd.DataFrame({"id": [str(i) for i in range(n)], "g": ["x"] * n, "q": answers,
+                          "r": answers, "t": answers[::2] + answers[1::2]})
+    variables = {"g": _var("single", groups_codes("x")), "q": _var("binary", YESNO),
+                 "r": _var("binary", YESNO), "t": _var("binary", YESNO)}
+    s = statistics_from_weights(tiny_survey(frame, variables), np.full(n, 10.0))
+    same = s.compare("q", "r")
+    assert same.kind == "paired" and same.difference == 0.0 and same.se == pytest.approx(0.0)
+    other = s.compare("q", "t")
+    assert other.difference == pytest.approx(0.0) and other.se > 0
+    with pytest.raises(ContentError, match="either a second variable or vs="):
+        s.compare("q", "r", vs="rest")
+    with pytest.raises(ContentError, match="vs= needs by="):
+        s.compare("q", vs="rest")
 
 
 def test_real_subgroups(stats):
@@ -341,14 +440,3 @@ def test_estimates_are_frozen_and_cached(stats):
     with pytest.raises(AttributeError):
         est.p = 0.5  # type: ignore[misc]
     assert stats.stat("crm") is est
-
-
-def test_compute_is_fast():
-    survey = run_stage(load_survey, SURVEY)
-    start = time.perf_counter()
-    s = compute_statistics(survey)
-    for var in s.codebook.variables:
-        if s.codebook.type(var) == "binary":
-            for by in s.codebook.dimensions:
-                s.breakdown(var, by=by)
-    assert time.perf_counter() - start < 1.0
