@@ -40,6 +40,7 @@ FOOTNOTE_DEF = re.compile(r"^\[\^[^\]]+\]:")
 CALL = re.compile(r"\[\^[^\]]+\](?!:)|\{\{\s*cite\b(?![^}]*fmt=text)[^}]*\}\}")
 URL = re.compile(r"\]\([^)]*\)|https?://\S+")
 OTHER_LANGUAGE = "_other_language"  # a string key so named is in the other language on purpose
+MARKED = re.compile(r"\[[^\]\n]*\]\{lang=[a-z]{2}\}")  # a phrase marked in another language
 OPENING_WORDS = 4
 OPENING_LIMIT = 3  # sentences of one chapter that may open with the same words
 
@@ -250,7 +251,7 @@ def _without_names(text: str, names: list[str]) -> str:
     for name in names:
         text = re.sub(re.escape(name).replace("’", "[’']"), lambda m: " " * len(m.group(0)), text)
     text = re.sub(r"\*[^*]+\*|_[^_]+_", lambda m: " " * len(m.group(0)), text)  # italics: titles
-    return text
+    return MARKED.sub(lambda m: " " * len(m.group(0)), text)  # [phrase]{lang=xx}: meant
 
 
 def check_other_language(lines: list[SourceLine], lang: str, names: list[str], diag: Any) -> None:

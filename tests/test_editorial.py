@@ -303,7 +303,7 @@ def test_the_layout_check_finds_each_kind_of_problem():
     </style><body>
       <p class="narrow">{words}</p>
       <p class="narrow">et ab\u00adsolument tout le monde</p>
-      <p style="width: 15mm">vu à Mont\u00adréal</p>
+      <p style="width: 12mm">vu à Mont\u00adréal</p>
       <p style="break-before: page">Une ligne seule avant un saut.</p>
       <div style="break-before: page"></div>
       <p style="break-before: page">Un_mot_beaucoup_trop_long_pour_tenir_dans_la_colonne_de_texte.</p>

@@ -326,7 +326,9 @@ def test_the_bilingual_edition_tags_its_english_half_and_restarts_its_notes(bili
         assert "" not in langs  # every element of the part says its language
         # but for French names and titles, and the note that the report exists in French
         french = [element_text(e, pages) for e in english if str(e.obj.Lang) == "fr"]
-        assert 0 < len(set(french)) < 30 and langs.count("en") > 20 * len(french)
+        # (French names are marked wherever they appear: partners, case studies, institutions,
+        # the acronyms' French expansions; report/hyphenation.py)
+        assert 0 < len(set(french)) < 120 and langs.count("en") > 20 * len(french)
         assert any("offert en français" in text for text in french)
         labels = {lang: [element_text(n.children[0], pages).strip() for n in tree.elements
                          if n.kind == "Note" and first <= (tree.page_of(n) or -1) <= last]
