@@ -14,7 +14,9 @@ properties, so no stage reads the command line:
   into twice, issues 3991 and 4126), in every process: a worker's diagnostics travel back with its
   results and are merged (:meth:`Diagnostics.merge`).
 * ``release``: a problem that only matters for publishing (a placeholder ISBN, a missing logo) is
-  reported with ``release=True``: a warning in a draft build, an error in a release build.
+  reported with ``release=True``: a warning in a draft build, an error in a release build, and
+  judged by ``--release`` alone (``--strict`` is about how the draft is made: a strict draft of a
+  report whose ISBNs are not assigned yet is still a draft).
 * ``check_only``: the stages validate and render nothing; the same checks run as in a build, so
   ``--check`` refuses everything the build would refuse.
 
@@ -68,11 +70,11 @@ class Diagnostics:
         """Record a warning: a :class:`ReportError` (kept as it is) or a message located by
         ``file``, ``line``, ``column``, ``value`` and ``hint``.
 
-        Under ``strict``, and for a release problem (``release=True``) under ``release``, it is
-        recorded as an error instead, so the build stops at the stage's end.
+        Under ``strict`` it is recorded as an error instead, so the build stops at the stage's end;
+        a release problem (``release=True``) is an error under ``release``, and only then.
         """
         item = warning if isinstance(warning, ReportError) else ReportWarning(warning, **where)
-        if self.strict or (release and self.release):
+        if (release and self.release) or (self.strict and not release):
             if type(item) is ReportWarning:  # said as a warning: say why it stops the build
                 item = StrictError(item.message, file=item.file, line=item.line,
                                    column=item.column, value=item.value, hint=item.hint)

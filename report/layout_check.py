@@ -373,18 +373,16 @@ MESSAGES = {
 }
 
 
-def report_layout(report: LayoutReport, diag: Any, pdf_name: str, release: Any = None) -> None:
+def report_layout(report: LayoutReport, diag: Any, pdf_name: str) -> None:
     """Record each finding on the diagnostics channel, located by the PDF's page and, when known,
-    the section's content file. Overflow is an ordinary warning on ``diag`` (an error under
-    ``--strict``); the rest are release problems, on ``release`` when given (an error under
-    ``--release``)."""
+    the section's content file. Overflow is an ordinary warning (an error under ``--strict``);
+    the rest are release problems (errors under ``--release``)."""
     for finding in report.findings:
         message, hint = MESSAGES[finding.kind]
         where = f"{pdf_name}, page {finding.page}"
         overflow = finding.kind == "overflow"
-        (diag if overflow or release is None else release).warn(
-            f"{message} ({where}): {finding.detail}", file=finding.file, hint=hint,
-            release=not overflow)
+        diag.warn(f"{message} ({where}): {finding.detail}", file=finding.file, hint=hint,
+                  release=not overflow)
 
 
 def summary_line(report: LayoutReport) -> str:

@@ -38,25 +38,17 @@ from .layout_check import (
 )
 
 
-def release_channel(diag: Any) -> Any:
-    """A channel for release problems, to merge into ``diag`` afterwards: they are judged by
-    ``--release`` alone. ``--strict`` makes a draft fail on the engine's warnings and on
-    overflowing text, not on the ISBNs a publisher has not assigned yet (every strict draft of
-    the report would fail until it is published)."""
-    from .diagnostics import Diagnostics
-
-    return Diagnostics(check_only=diag.check_only, release=diag.release)
-
-
 def check_inputs(inputs: Any, diag: Any) -> None:
-    """Placeholders, logos, back cover and address, then every proofing check."""
-    channel = release_channel(diag)
-    _check_inputs(inputs, channel)
+    """Placeholders, logos, back cover and address, then every proofing check (release
+    problems: judged by ``--release`` alone, see :meth:`report.diagnostics.Diagnostics.warn`),
+    each naming its file relative to the project."""
+    found = diag.child()
+    _check_inputs(inputs, found)
     root = inputs.config.paths.root
-    for problem in (*channel.errors, *channel.warnings):  # project-relative, as printed
+    for problem in (*found.errors, *found.warnings):  # project-relative, as printed
         if problem.file is not None:
             problem.file = relative(problem.file, root)
-    diag.merge(channel)
+    diag.merge(found)
 
 
 def _check_inputs(inputs: Any, diag: Any) -> None:
@@ -153,12 +145,10 @@ def layout_of(data: bytes, edition: str, document: Any, content: Any, root: Path
 
 
 def check_outputs(reports: list[LayoutReport], diag: Any) -> None:
-    """Each edition's layout findings: overflow on ``diag`` (an error under ``--strict``), the
-    rest as release problems."""
-    channel = release_channel(diag)
+    """Each edition's layout findings: overflow a warning (an error under ``--strict``), the rest
+    release problems."""
     for report in reports:
-        report_layout(report, diag, report.edition, channel)
-    diag.merge(channel)
+        report_layout(report, diag, report.edition)
 
 
 LAYOUT_SHAPE = {"edition": str, "pages": int, "designed_blank": int,
