@@ -46,6 +46,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 COPY = ("data", "templates", "styles", "themes", "build.py")
 
+
+def copy_project(target: Path) -> Path:
+    """Copy what a build reads (:data:`COPY`) into ``target``, made if missing; returns it. Every
+    benchmark works on such a copy, so that the project's own files are never edited."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in COPY:
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, target / name)
+    return target
+
 _ENGINE = r"""
 import cProfile, json, pstats, sys, time
 from pathlib import Path
@@ -198,14 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true", help="also profile the engine stage")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="es20-bench-") as tmp:
-        project = Path(tmp) / "project"
-        project.mkdir()
-        for name in COPY:
-            source = ROOT / name
-            if source.is_dir():
-                shutil.copytree(source, project / name)
-            else:
-                shutil.copy2(source, project / name)
+        project = copy_project(Path(tmp) / "project")
         base_env = dict(os.environ,
                         PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         build = [sys.executable, "build.py", "--out", str(project / "dist")]

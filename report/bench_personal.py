@@ -21,26 +21,16 @@ import json
 import os
 import platform
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from .bench import copy_project
+
 ROOT = Path(__file__).resolve().parent.parent
-COPY = ("data", "templates", "styles", "themes", "build.py")
 DASK = str(Path(sys.executable).parent / "dask")  # the command line of the same environment
-
-
-def _copy(target: Path) -> Path:
-    for name in COPY:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name)
-        else:
-            shutil.copy2(source, target / name)
-    return target
 
 
 def _run(root: Path, out: Path, *args: str) -> tuple[float, dict]:
@@ -108,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}")
     with tempfile.TemporaryDirectory(prefix="es20-bench-personal-") as tmp:
-        root = _copy(Path(tmp) / "project")
+        root = copy_project(Path(tmp) / "project")
         if args.population:
             started = time.perf_counter()
             subprocess.run([sys.executable, str(ROOT / "data" / "survey" / "generate.py"),

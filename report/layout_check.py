@@ -385,14 +385,6 @@ def report_layout(report: LayoutReport, diag: Any, pdf_name: str) -> None:
                   release=not overflow)
 
 
-def summary_line(report: LayoutReport) -> str:
-    """One line of counts, as the release check and the closing notes print them."""
-    counts = report.counts()
-    extra = f", {report.designed_blank} blank versos by design" if report.designed_blank else ""
-    return (f"{report.edition}: {report.pages} pages; " +
-            ", ".join(f"{kind} {count}" for kind, count in counts.items()) + extra)
-
-
 def relative(path: Path | str, root: Path) -> str:
     try:
         return Path(path).resolve().relative_to(root.resolve()).as_posix()

@@ -407,14 +407,6 @@ class StructTree:
                         None)
         return page
 
-    def parent_tree(self) -> dict[int, Any]:
-        """The /ParentTree: for each page's /StructParents key, the array of elements by MCID; for
-        each annotation's /StructParent key, its element."""
-        tree = self.root.get("/ParentTree") if self.root is not None else None
-        if tree is None:
-            return {}
-        return {int(key): value for key, value in pikepdf.NumberTree(tree).items()}
-
 
 def _kids(obj: Any) -> list[Any]:
     kids = obj.get("/K")

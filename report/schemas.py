@@ -706,7 +706,7 @@ def located(model: type[BaseModel], source: Source, error_cls: type[ReportError]
     return source.error(error_cls, message, loc, value=value, hint=hint)
 
 
-def _patched(data: Any, loc: Sequence[str | int], value: Any) -> Any:
+def _with_value_at(data: Any, loc: Sequence[str | int], value: Any) -> Any:
     """A copy of ``data`` with the key at ``loc`` removed (``value`` is :data:`_DROP`) or set."""
     if not loc:
         return data
@@ -715,7 +715,7 @@ def _patched(data: Any, loc: Sequence[str | int], value: Any) -> Any:
         copy = dict(data)
         if rest:
             if head in copy:
-                copy[head] = _patched(copy[head], rest, value)
+                copy[head] = _with_value_at(copy[head], rest, value)
         elif value is _DROP:
             copy.pop(head, None)
         else:
@@ -724,7 +724,7 @@ def _patched(data: Any, loc: Sequence[str | int], value: Any) -> Any:
     if isinstance(data, list) and isinstance(head, int) and 0 <= head < len(data):
         items = list(data)
         index: int = head
-        items[index] = _patched(items[index], rest, value) if rest else \
+        items[index] = _with_value_at(items[index], rest, value) if rest else \
             (items[index] if value is _DROP else value)
         return items
     return data
@@ -804,9 +804,9 @@ def validate(model: Any, source: Source, diag: Diagnostics, error: type[ReportEr
             return None
         for item, path, _problem in problems:
             if path in renamed:
-                raw = _patched(raw, renamed[path], _value_at(raw, path))
+                raw = _with_value_at(raw, renamed[path], _value_at(raw, path))
             if item["type"] == "extra_forbidden":
-                raw = _patched(raw, path, _DROP)
+                raw = _with_value_at(raw, path, _DROP)
             elif item["type"] != "missing" or path not in renamed.values():
-                raw = _patched(raw, path, _stand_in_text(raw, path))
+                raw = _with_value_at(raw, path, _stand_in_text(raw, path))
     return None

@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 from .. import cache as cachelib
+from ..bench import copy_project
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-COPY = ("data", "templates", "styles", "themes", "build.py")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -53,10 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     from .serve import start
 
     with tempfile.TemporaryDirectory(prefix="es20-web-bench-") as folder:
-        project = Path(folder)
-        for name in COPY:
-            source = ROOT / name
-            (shutil.copytree if source.is_dir() else shutil.copy2)(source, project / name)
+        project = copy_project(Path(folder))
         started = time.perf_counter()
         running = start(project, port=0, out_dir=ROOT / "dist",
                         cache_dir=cachelib.default_cache_dir(ROOT), log=lambda _line: None)
