@@ -66,6 +66,21 @@ def _parts(document):
             *(s for c in document.chapters for s in c.sections), *document.appendices]
 
 
+def test_significance_markers_are_named_in_the_pages_language(web_built, inputs):
+    """A ▲ or ▼ in a data table is read as words («significativement plus élevé», "significantly
+    higher"), as the PDF editions' tables give it, not as "black up-pointing triangle"."""
+    marker = re.compile(r'<span class="marker"([^>]*)>([▲▼])</span>')
+    for lang in ("fr", "en"):
+        strings = inputs.config.strings[lang]
+        words = {"▲": strings["marker_higher"], "▼": strings["marker_lower"]}
+        found = [m for page in sorted((web_built.out / SITE / lang).glob("*.html"))
+                 for m in marker.finditer(page.read_text(encoding="utf-8"))]
+        assert found, lang
+        for attributes, glyph in (m.groups() for m in found):
+            assert f'role="img" aria-label="{html.escape(words[glyph], quote=True)}"' \
+                in attributes, (lang, glyph, attributes)
+
+
 # -- the manifest and the files ----------------------------------------------------------------
 def test_manifest_lists_every_file_of_the_site_and_its_entry_points(web_built):
     site = web_built.out / SITE
